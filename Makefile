@@ -1,0 +1,33 @@
+# imgsim — developer entry points. Needs only python3 (3.10+) on the machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean
+
+# (Re)install into .venv whenever pyproject.toml changes.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,dev,bench]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/imgsim list
+	$(BIN)/imgsim extract sample_images -f phash,dhash,color_hist --workers 2 --format table
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check imgsim tests bench
+	$(BIN)/ruff format --check imgsim tests bench
+	$(BIN)/mypy --strict imgsim
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis bench/.data
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,45 @@
+"""imgsim: score generated images against references, as a set, and for diversity.
+
+The public Python API. Names are imported on first use, so ``import imgsim`` is
+cheap and the command line starts fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "load_image": "imgsim.images",
+    "decode_upright_rgb": "imgsim.images",
+    "discover": "imgsim.images",
+    "extract": "imgsim.api",
+    "BadImage": "imgsim.errors",
+    "ImgsimError": "imgsim.errors",
+    "UsageError": "imgsim.errors",
+    "FEATURES": "imgsim.features",
+    "FeatureParams": "imgsim.features",
+}
+
+if TYPE_CHECKING:
+    from imgsim.api import extract
+    from imgsim.errors import BadImage, ImgsimError, UsageError
+    from imgsim.features import FEATURES, FeatureParams
+    from imgsim.images import decode_upright_rgb, discover, load_image
+
+__all__ = [*_EXPORTS, "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'imgsim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

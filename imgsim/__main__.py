@@ -1,0 +1,5 @@
+"""``python -m imgsim``."""
+
+from imgsim.cli import main
+
+main()

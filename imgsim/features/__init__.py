@@ -1,0 +1,197 @@
+"""The registry of feature extractors.
+
+A feature turns one upright RGB ``uint8`` image into a fixed-length vector:
+packed bits for perceptual hashes, an L1-normalised histogram, or a float32
+vector. Every feature is one :class:`FeatureSpec` in :data:`FEATURES`; the CLI
+choices, ``imgsim list`` and the docs all derive from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from imgsim.errors import UsageError
+from imgsim.features import color, hashes, pixels
+
+FeatureKind = Literal["hash", "histogram", "vector"]
+RGBArray = NDArray[np.uint8]
+
+
+@dataclass(frozen=True)
+class FeatureParams:
+    """The options that change what features compute (part of every cache key)."""
+
+    hash_size: int = 8
+    """Side of the bit grid of the perceptual hashes: ``hash_size**2`` bits."""
+    bins: int = 8
+    """Bins per channel of ``color_hist``: ``bins**3`` values."""
+
+    def __post_init__(self) -> None:
+        if self.hash_size < 2:
+            raise UsageError(f"--hash-size must be at least 2, got {self.hash_size}")
+        if self.bins < 1 or self.bins > 64:
+            raise UsageError(f"--bins must be between 1 and 64, got {self.bins}")
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """One feature extractor and what a user needs to know about it."""
+
+    name: str
+    kind: FeatureKind
+    version: int
+    """Bumped whenever the values change, so stored values are never reused stale."""
+    default_distance: str
+    summary: str
+    """What the feature captures and when to use it."""
+    uses: tuple[str, ...]
+    """The :class:`FeatureParams` fields this feature depends on."""
+    dim: Callable[[FeatureParams], int]
+    """Length of the vector (number of bits for hashes)."""
+    work_side: Callable[[FeatureParams], int | None]
+    """Pixels per side the feature needs; ``None`` when it needs the full resolution."""
+    compute: Callable[[RGBArray, FeatureParams], NDArray[np.generic]]
+
+    def extract(self, image: RGBArray, params: FeatureParams) -> NDArray[np.generic]:
+        """The feature of one image: packed ``uint8`` bits for hashes, ``float32`` otherwise."""
+        return self.compute(image, params)
+
+    def param_values(self, params: FeatureParams) -> dict[str, int]:
+        """The options this feature depends on, with their values."""
+        return {name: getattr(params, name) for name in self.uses}
+
+
+def _hash_spec(name: str, summary: str) -> FeatureSpec:
+    return FeatureSpec(
+        name=name,
+        kind="hash",
+        version=1,
+        default_distance="hamming",
+        summary=summary,
+        uses=("hash_size",),
+        dim=lambda p: p.hash_size * p.hash_size,
+        work_side=lambda p: hashes.work_side(p.hash_size),
+        compute=lambda image, p: hashes.HASHERS[name](image, p.hash_size),
+    )
+
+
+FEATURES: dict[str, FeatureSpec] = {
+    spec.name: spec
+    for spec in (
+        _hash_spec(
+            "phash",
+            "Perceptual hash (DCT of a 32x32 gray thumbnail): near-duplicates, "
+            "robust to resizing and re-encoding.",
+        ),
+        _hash_spec(
+            "dhash",
+            "Difference hash (gradients of a 9x8 gray thumbnail): fast near-duplicate check.",
+        ),
+        _hash_spec(
+            "ahash",
+            "Average hash (8x8 gray thumbnail above its mean): the crudest, exact copies.",
+        ),
+        _hash_spec(
+            "whash",
+            "Wavelet hash (Haar low band): near-duplicates, a little more robust to noise.",
+        ),
+        FeatureSpec(
+            name="color_hist",
+            kind="histogram",
+            version=1,
+            default_distance="chi2",
+            summary="Joint HSV colour histogram, L1-normalised: palette and colour balance, "
+            "blind to layout.",
+            uses=("bins",),
+            dim=lambda p: p.bins**3,
+            work_side=lambda p: color.WORK_SIDE,
+            compute=lambda image, p: color.hsv_histogram(image, p.bins),
+        ),
+        FeatureSpec(
+            name="thumb",
+            kind="vector",
+            version=1,
+            default_distance="cosine",
+            summary="32x32 gray thumbnail (area-averaged) scaled to [0, 1]: raw layout, "
+            "the 'pixels' baseline.",
+            uses=(),
+            dim=lambda p: pixels.THUMB_SIDE * pixels.THUMB_SIDE,
+            work_side=lambda p: pixels.WORK_SIDE,
+            compute=lambda image, p: pixels.gray_thumbnail(image),
+        ),
+    )
+}
+
+PARAM_NAMES = tuple(f.name for f in fields(FeatureParams))
+
+
+def get_feature(name: str) -> FeatureSpec:
+    """The spec of a feature by name; an unknown name lists the valid ones."""
+    try:
+        return FEATURES[name]
+    except KeyError:
+        raise UsageError(
+            f"unknown feature {name!r}; valid features: {', '.join(FEATURES)}"
+        ) from None
+
+
+def resolve_features(names: Iterable[str]) -> list[FeatureSpec]:
+    """Specs for the names given, in order, without repeats."""
+    specs: list[FeatureSpec] = []
+    for name in names:
+        spec = get_feature(name)
+        if spec not in specs:
+            specs.append(spec)
+    if not specs:
+        raise UsageError(f"no feature given; valid features: {', '.join(FEATURES)}")
+    return specs
+
+
+def decode_side(specs: Iterable[FeatureSpec], params: FeatureParams) -> int | None:
+    """The smallest per-side resolution that serves every feature (``None``: full)."""
+    sides = [spec.work_side(params) for spec in specs]
+    if any(side is None for side in sides):
+        return None
+    return max((side for side in sides if side is not None), default=None)
+
+
+def hash_to_hex(packed: NDArray[np.uint8], bits: int) -> str:
+    """Hex string of a packed hash, as ``str(imagehash.ImageHash)`` writes it."""
+    value = int.from_bytes(packed.tobytes(), "big") >> (packed.size * 8 - bits)
+    return f"{value:0{(bits + 3) // 4}x}"
+
+
+def output_value(spec: FeatureSpec, value: NDArray[np.generic], params: FeatureParams) -> Any:
+    """A feature value for output: a hex string for hashes, a list of floats otherwise.
+
+    Floats are written with the shortest decimal that gives back the same float32.
+    """
+    if spec.kind == "hash":
+        return hash_to_hex(value.astype(np.uint8, copy=False), spec.dim(params))
+    return [float(text) for text in value.astype(np.float32).astype(str)]
+
+
+def extract_one(
+    image: RGBArray, specs: Iterable[FeatureSpec], params: FeatureParams
+) -> dict[str, NDArray[np.generic]]:
+    """All requested features of one image, from the one decoded array."""
+    return {spec.name: spec.extract(image, params) for spec in specs}
+
+
+__all__ = [
+    "FEATURES",
+    "FeatureKind",
+    "FeatureParams",
+    "FeatureSpec",
+    "decode_side",
+    "extract_one",
+    "get_feature",
+    "hash_to_hex",
+    "output_value",
+    "resolve_features",
+]

@@ -1,0 +1,24 @@
+"""Colour features."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+WORK_SIDE = 256
+"""Pixels per side the colour histogram is computed from, at least (JPEGs may be DCT-scaled)."""
+
+
+def hsv_histogram(image: NDArray[np.uint8], bins: int) -> NDArray[np.float32]:
+    """Joint HSV histogram with ``bins`` bins per channel, L1-normalised.
+
+    OpenCV's 8-bit HSV: hue in [0, 180), saturation and value in [0, 256); bins of
+    equal width on each axis. The result has ``bins**3`` values (hue slowest,
+    value fastest) that sum to 1.
+    """
+    import cv2
+
+    hsv = cv2.cvtColor(image, cv2.COLOR_RGB2HSV)
+    histogram = cv2.calcHist([hsv], [0, 1, 2], None, [bins] * 3, [0, 180, 0, 256, 0, 256])
+    flat: NDArray[np.float32] = histogram.reshape(-1)
+    return flat / np.float32(flat.sum())

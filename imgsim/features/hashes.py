@@ -1,0 +1,128 @@
+"""Perceptual hashes, bit for bit as imagehash 4.3 computes them.
+
+Each hasher reduces the image with Pillow exactly as imagehash does (``convert("L")``
+then a Lanczos resize), so that the same decoded image gives the same bits. The
+bits are returned packed with :func:`numpy.packbits` (row-major, most significant
+bit first), which is also the order of imagehash's hex string.
+
+References: N. Krawetz, "Looks Like It" and "Kind of Like That" (hackerfactor.com,
+2011, 2013) for aHash, pHash and dHash; the Haar wavelet hash of imagehash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+
+RGBArray = NDArray[np.uint8]
+_HAAR = np.float64(0.7071067811865476)  # 1/sqrt(2) exactly as PyWavelets stores it
+
+WORK_PIXELS_PER_CELL = 16
+"""A JPEG may be DCT-scaled down to 16 pixels per hash cell along each side (128 px for
+the default 8x8 hashes). Measured on 1024x768 photographs against a full decode:
+at most 2 bits differ on any of the four hashes, 0.1-0.25 bits on average; at 8
+pixels per cell aHash already differs by up to 5 bits."""
+
+
+def _gray_thumbnail(image: RGBArray, size: tuple[int, int]) -> NDArray[np.uint8]:
+    gray = Image.fromarray(image).convert("L")
+    return np.asarray(gray.resize(size, Image.Resampling.LANCZOS))
+
+
+def average_hash(image: RGBArray, hash_size: int) -> NDArray[np.uint8]:
+    """aHash: the gray ``hash_size`` x ``hash_size`` thumbnail above its mean."""
+    pixels = _gray_thumbnail(image, (hash_size, hash_size))
+    return np.packbits(pixels > pixels.mean())
+
+
+def difference_hash(image: RGBArray, hash_size: int) -> NDArray[np.uint8]:
+    """dHash: horizontal gradient signs of a (``hash_size`` + 1) x ``hash_size`` thumbnail."""
+    pixels = _gray_thumbnail(image, (hash_size + 1, hash_size))
+    return np.packbits(pixels[:, 1:] > pixels[:, :-1])
+
+
+def perceptual_hash(image: RGBArray, hash_size: int) -> NDArray[np.uint8]:
+    """pHash: low-frequency 2-D DCT-II coefficients of a 4x-larger thumbnail above their median."""
+    from scipy.fft import dct
+
+    pixels = _gray_thumbnail(image, (4 * hash_size, 4 * hash_size))
+    coefficients = dct(dct(pixels, axis=0), axis=1)[:hash_size, :hash_size]
+    return np.packbits(coefficients > np.median(coefficients))
+
+
+def wavelet_hash(image: RGBArray, hash_size: int) -> NDArray[np.uint8]:
+    """wHash: Haar low band of the mean-removed image, above its median.
+
+    The image is resized to the largest power of two not above its shorter side
+    (at least ``hash_size``), its overall mean is removed through a full Haar
+    decomposition (the coarsest band set to zero and the image rebuilt), and the
+    low band at ``hash_size`` x ``hash_size`` is thresholded at its median. The
+    arithmetic follows PyWavelets operation by operation, so the bits equal
+    ``imagehash.whash``.
+    """
+    if hash_size & (hash_size - 1):
+        raise ValueError(f"hash_size must be a power of 2 for whash, got {hash_size}")
+    natural = 2 ** int(np.log2(min(image.shape[:2])))
+    scale = max(natural, hash_size)
+    max_level = int(np.log2(scale))
+    level = max_level - int(np.log2(hash_size))
+    pixels = _gray_thumbnail(image, (scale, scale)) / 255.0
+    pixels = _haar_remove_mean(pixels, max_level)
+    for _ in range(level):
+        pixels = _haar_lowpass(pixels)
+    return np.packbits(pixels > np.median(pixels))
+
+
+def _haar_lowpass(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    rows = x[0::2] * _HAAR + x[1::2] * _HAAR
+    return rows[:, 0::2] * _HAAR + rows[:, 1::2] * _HAAR  # type: ignore[no-any-return]
+
+
+def _haar_remove_mean(x: NDArray[np.float64], levels: int) -> NDArray[np.float64]:
+    """Decompose fully, zero the coarsest approximation, rebuild (``pywt.waverec2``)."""
+    details: list[tuple[NDArray[np.float64], ...]] = []
+    approx = x
+    for _ in range(levels):
+        low = approx[0::2] * _HAAR + approx[1::2] * _HAAR
+        high = approx[0::2] * _HAAR - approx[1::2] * _HAAR
+        details.append(
+            (
+                high[:, 0::2] * _HAAR + high[:, 1::2] * _HAAR,
+                low[:, 0::2] * _HAAR - low[:, 1::2] * _HAAR,
+                high[:, 0::2] * _HAAR - high[:, 1::2] * _HAAR,
+            )
+        )
+        approx = low[:, 0::2] * _HAAR + low[:, 1::2] * _HAAR
+    approx = approx * 0.0
+    for high_low, low_high, high_high in reversed(details):
+        low = _haar_inverse(approx.T, low_high.T).T
+        high = _haar_inverse(high_low.T, high_high.T).T
+        approx = _haar_inverse(low, high)
+    return approx
+
+
+def _haar_inverse(low: NDArray[np.float64], high: NDArray[np.float64]) -> NDArray[np.float64]:
+    out = np.empty((low.shape[0] * 2, *low.shape[1:]), dtype=np.float64)
+    out[0::2] = low * _HAAR + high * _HAAR
+    out[1::2] = low * _HAAR - high * _HAAR
+    return out
+
+
+HASHERS: dict[str, Callable[[RGBArray, int], NDArray[np.uint8]]] = {
+    "ahash": average_hash,
+    "dhash": difference_hash,
+    "phash": perceptual_hash,
+    "whash": wavelet_hash,
+}
+
+def work_side(hash_size: int) -> int:
+    """Pixels per side a hash needs from the decoder (see :data:`WORK_PIXELS_PER_CELL`).
+
+    ``whash`` sizes its wavelet grid from the decoded image, so a DCT-scaled decode
+    can change the grid; at this size the low band it thresholds is the same within
+    the bounds above.
+    """
+    return WORK_PIXELS_PER_CELL * hash_size

@@ -1,0 +1,19 @@
+"""Raw-pixel features: the baseline that any learned or engineered feature must beat."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+THUMB_SIDE = 32
+WORK_SIDE = 4 * THUMB_SIDE
+"""Pixels per side the thumbnail is reduced from, at least (JPEGs may be DCT-scaled)."""
+
+
+def gray_thumbnail(image: NDArray[np.uint8]) -> NDArray[np.float32]:
+    """32x32 luma thumbnail (ITU-R BT.601 weights, area averaging), values in [0, 1]."""
+    import cv2
+
+    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    small = cv2.resize(gray, (THUMB_SIDE, THUMB_SIDE), interpolation=cv2.INTER_AREA)
+    return small.reshape(-1) / np.float32(255.0)  # type: ignore[no-any-return]

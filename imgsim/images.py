@@ -1,0 +1,351 @@
+"""Find image files and decode one file to an upright RGB ``uint8`` array.
+
+Every decode goes through :func:`decode_upright_rgb`: EXIF orientation applied,
+every Pillow mode converted to 8-bit RGB with its value range scaled (never
+clipped or wrapped), alpha composited over white, first frame of animations.
+Anything that goes wrong raises :class:`~imgsim.errors.BadImage` with a reason a
+person understands.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image, UnidentifiedImageError
+
+from imgsim.errors import BadImage, UsageError
+
+# imgsim enforces its own, configurable limit (``--max-pixels``) and must see the
+# size of a decompression bomb to report it, so Pillow's built-in check is off.
+Image.MAX_IMAGE_PIXELS = None
+
+DEFAULT_MAX_PIXELS = 89_478_485
+"""Pillow's default decompression-bomb threshold, used as ``--max-pixels``."""
+
+IMAGE_EXTENSIONS = frozenset(
+    {
+        ".png", ".jpg", ".jpeg", ".jpe", ".jfif", ".webp", ".bmp", ".dib", ".gif",
+        ".tif", ".tiff", ".ppm", ".pgm", ".pbm", ".pnm", ".tga", ".ico", ".jp2",
+        ".j2k", ".avif", ".qoi", ".psd", ".sgi", ".pcx",
+    }
+)  # fmt: skip
+
+_ORIENTATION_TAG = 0x0112
+_TRANSPOSE_FOR_ORIENTATION = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+_ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "RGBa", "La"})
+
+RGBArray = NDArray[np.uint8]
+
+
+@dataclass(frozen=True)
+class DecodedImage:
+    """An upright RGB image and the size of the original it was decoded from."""
+
+    pixels: RGBArray
+    """H x W x 3 ``uint8``, possibly at a reduced working size."""
+    width: int
+    """Width of the upright original, in pixels."""
+    height: int
+    """Height of the upright original, in pixels."""
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """The image files found under the inputs, and how many other files were passed over."""
+
+    files: list[Path]
+    ignored: int
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+def is_image_name(path: Path) -> bool:
+    """Whether a file name has one of the image extensions (case-insensitive)."""
+    return path.suffix.lower() in IMAGE_EXTENSIONS
+
+
+def discover(inputs: Sequence[str | Path]) -> Discovery:
+    """Expand files and folders into the list of image files to process.
+
+    A file named directly is always taken (its content decides whether it is an
+    image). Folders are walked recursively, following symbolic links but never
+    entering the same folder twice; hidden files and folders are skipped; files
+    are taken by extension and returned sorted. Raises :class:`UsageError` for a
+    path that does not exist.
+    """
+    files: list[Path] = []
+    ignored = 0
+    for entry in inputs:
+        path = Path(entry)
+        if path.is_dir():
+            found, skipped = walk_images(path)
+            files.extend(found)
+            ignored += skipped
+        elif path.exists():
+            files.append(path)
+        else:
+            raise UsageError(f"{entry}: no such file or folder")
+    return Discovery(files=files, ignored=ignored)
+
+
+def walk_images(folder: Path) -> tuple[list[Path], int]:
+    """Image files below ``folder`` in sorted order, and the count of other files."""
+    found: list[Path] = []
+    ignored = 0
+    for path in _walk_files(folder, set()):
+        if is_image_name(path):
+            found.append(path)
+        else:
+            ignored += 1
+    found.sort(key=lambda p: p.relative_to(folder).parts)
+    return found, ignored
+
+
+def _walk_files(folder: Path, seen: set[tuple[int, int]]) -> Iterator[Path]:
+    try:
+        info = folder.stat()
+    except OSError:
+        return
+    key = (info.st_dev, info.st_ino)
+    if key in seen:  # a symbolic link back to a folder already walked
+        return
+    seen.add(key)
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+    except OSError:
+        return
+    for item in entries:
+        if item.name.startswith("."):
+            continue
+        try:
+            is_dir = item.is_dir()
+        except OSError:
+            continue
+        if is_dir:
+            yield from _walk_files(Path(item.path), seen)
+        elif item.is_file():
+            yield Path(item.path)
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def load_image(path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> RGBArray:
+    """Decode ``path`` at full size to an upright H x W x 3 ``uint8`` RGB array."""
+    return decode_upright_rgb(path, max_pixels=max_pixels).pixels
+
+
+def decode_upright_rgb(
+    path: str | Path,
+    *,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    min_side: int | None = None,
+    max_side: int | None = None,
+) -> DecodedImage:
+    """Decode one file to an upright RGB ``uint8`` image.
+
+    Parameters
+    ----------
+    path
+        The file. Its content, not its extension, decides the decoder.
+    max_pixels
+        Images whose header claims more pixels are refused before any pixel data
+        is decoded.
+    min_side
+        The features need at least this many pixels along each side: a JPEG may be
+        decoded with DCT scaling (1/2, 1/4, 1/8) down to, but not below, this size.
+    max_side
+        Resize (anti-aliased) so that the longer side is at most this many pixels.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _decode(Path(path), max_pixels, min_side, max_side)
+    except BadImage:
+        raise
+    except MemoryError:
+        raise BadImage(path, "not enough memory to decode this image") from None
+    except Exception as error:  # noqa: BLE001 - any decoder failure is a bad file
+        raise BadImage(path, _explain_decoder_error(path, error)) from None
+
+
+def _decode(path: Path, max_pixels: int, min_side: int | None, max_side: int | None) -> DecodedImage:
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise BadImage(path, f"cannot read: {error.strerror or error}") from None
+    if path.is_dir():
+        raise BadImage(path, "is a folder, not an image file")
+    if size == 0:
+        raise BadImage(path, "empty file (0 bytes)")
+    try:
+        image = Image.open(path)
+    except UnidentifiedImageError:
+        raise BadImage(path, _sniff_non_image(path)) from None
+    except OSError as error:
+        raise BadImage(path, f"cannot read: {error.strerror or error}") from None
+    with image:
+        width, height = image.size
+        if width * height > max_pixels:
+            raise BadImage(path, f"{width}x{height} exceeds --max-pixels {max_pixels}")
+        orientation = _orientation(image)
+        if orientation in (5, 6, 7, 8):
+            width, height = height, width
+        target = _target_size(width, height, max_side)
+        request = target if target is not None else (min_side, min_side) if min_side else None
+        if request is not None and image.format == "JPEG":
+            if orientation in (5, 6, 7, 8):
+                request = (request[1], request[0])
+            image.draft(None, request)
+        image.load()
+        if orientation in _TRANSPOSE_FOR_ORIENTATION:
+            upright = image.transpose(_TRANSPOSE_FOR_ORIENTATION[orientation])
+        else:
+            upright = image
+        pixels = _to_rgb_uint8(upright)
+    if target is not None and (pixels.shape[1], pixels.shape[0]) != target:
+        pixels = resize_antialiased(pixels, target)
+    return DecodedImage(pixels=pixels, width=width, height=height)
+
+
+def _orientation(image: Image.Image) -> int:
+    try:
+        value = image.getexif().get(_ORIENTATION_TAG, 1)
+    except Exception:  # noqa: BLE001 - a broken EXIF block leaves the image as stored
+        return 1
+    return value if isinstance(value, int) else 1
+
+
+def _target_size(width: int, height: int, max_side: int | None) -> tuple[int, int] | None:
+    if max_side is None or max(width, height) <= max_side:
+        return None
+    scale = max_side / max(width, height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _to_rgb_uint8(image: Image.Image) -> RGBArray:
+    mode = image.mode
+    if mode == "RGB":
+        return np.asarray(image)
+    if mode in _ALPHA_MODES or "transparency" in image.info:
+        return _composite_over_white(np.asarray(image.convert("RGBA")))
+    if mode.startswith("I;16"):
+        return _gray_to_rgb(_scale_to_uint8(np.asarray(image), 0.0, 65535.0))
+    if mode == "I":
+        values = np.asarray(image)
+        low, high = (0.0, 65535.0) if values.min() >= 0 and values.max() <= 65535 else (
+            float(values.min()),
+            float(values.max()),
+        )
+        return _gray_to_rgb(_scale_to_uint8(values, low, high))
+    if mode == "F":
+        values = np.nan_to_num(np.asarray(image, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+        low, high = (0.0, 1.0) if values.min() >= 0 and values.max() <= 1 else (
+            float(values.min()),
+            float(values.max()),
+        )
+        return _gray_to_rgb(_scale_to_uint8(values, low, high))
+    if mode == "L":
+        return _gray_to_rgb(np.asarray(image))
+    return np.asarray(image.convert("RGB"))
+
+
+def _scale_to_uint8(values: NDArray[np.generic], low: float, high: float) -> NDArray[np.uint8]:
+    """Map [low, high] linearly onto [0, 255] with rounding (high-bit-depth and float images)."""
+    span = high - low
+    if span <= 0:
+        return np.zeros(values.shape, dtype=np.uint8)
+    scaled = (values.astype(np.float64) - low) * (255.0 / span)
+    return np.rint(scaled).astype(np.uint8)
+
+
+def _gray_to_rgb(gray: NDArray[np.uint8]) -> RGBArray:
+    return np.repeat(gray[:, :, np.newaxis], 3, axis=2)
+
+
+def _composite_over_white(rgba: NDArray[np.uint8]) -> RGBArray:
+    rgb = rgba[:, :, :3].astype(np.uint32)
+    alpha = rgba[:, :, 3:4].astype(np.uint32)
+    blended = (rgb * alpha + 255 * (255 - alpha) + 127) // 255
+    return blended.astype(np.uint8)
+
+
+def resize_antialiased(pixels: RGBArray, size: tuple[int, int]) -> RGBArray:
+    """Resize to ``size`` (width, height): area averaging when shrinking, Lanczos when enlarging."""
+    import cv2
+
+    width, height = size
+    shrinking = width <= pixels.shape[1] and height <= pixels.shape[0]
+    interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LANCZOS4
+    resized: RGBArray = cv2.resize(pixels, (width, height), interpolation=interpolation)
+    return resized
+
+
+def as_rgb_uint8(array: object, name: str = "image") -> RGBArray:
+    """Validate an in-memory image: H x W x 3 (or H x W gray) ``uint8``; gray becomes RGB."""
+    if not isinstance(array, np.ndarray):
+        raise ValueError(f"{name} must be a numpy array or a path, got {type(array).__name__}")
+    if array.dtype != np.uint8:
+        raise ValueError(
+            f"{name} must have dtype uint8 (convert explicitly, e.g. "
+            f"(x * 255).round().astype(np.uint8)), got {array.dtype}"
+        )
+    if array.ndim == 2:
+        return _gray_to_rgb(array)
+    if array.ndim != 3 or array.shape[2] != 3 or min(array.shape[:2]) == 0:
+        raise ValueError(f"{name} must have shape (H, W, 3) or (H, W), got {array.shape}")
+    return array
+
+
+# --------------------------------------------------------------------------- error reasons
+
+
+def _sniff_non_image(path: Path) -> str:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(2048)
+    except OSError as error:
+        return f"cannot read: {error.strerror or error}"
+    if b"\x00" not in head:
+        try:
+            text = head.decode("utf-8").lstrip().lower()
+        except UnicodeDecodeError:
+            text = None
+        if text is not None:
+            if text.startswith(("<svg", "<?xml")) and "<svg" in text:
+                return "not an image Pillow can decode: SVG vector graphics (rasterise it first)"
+            return "not an image: looks like text"
+    return "not an image: unrecognised file format"
+
+
+def _explain_decoder_error(path: str | Path, error: Exception) -> str:
+    kind = _format_name(path)
+    message = str(error) or type(error).__name__
+    if isinstance(error, EOFError) or "truncated" in message.lower():
+        return f"truncated {kind}"
+    return f"corrupt {kind}: {message}"
+
+
+def _format_name(path: str | Path) -> str:
+    try:
+        with Image.open(path) as image:
+            return image.format or "image"
+    except Exception:  # noqa: BLE001 - only used to word an error message
+        suffix = Path(path).suffix.lstrip(".").upper()
+        return {"JPG": "JPEG", "TIF": "TIFF"}.get(suffix, suffix or "image") if suffix else "image"

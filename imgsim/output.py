@@ -1,0 +1,201 @@
+"""Rows of results → rich table, CSV, JSON, JSONL, or an ``.npz`` of vectors.
+
+A row is a mapping from column name to a plain value: ``str``, ``int``,
+``float``, ``None`` (not computed), or a list of floats (a feature vector).
+CSV and JSONL are written as the rows arrive, so millions of rows stream in
+constant memory. Numbers keep full precision; an infinite value is ``inf`` in
+tables and CSV and the string ``"inf"`` in JSON (which has no infinity).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import IO, Any
+
+from imgsim.errors import UsageError
+
+Row = Mapping[str, Any]
+
+
+class Format(str, Enum):
+    """Output formats of every command."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+    jsonl = "jsonl"
+
+
+_SUFFIX_FORMATS = {".csv": Format.csv, ".json": Format.json, ".jsonl": Format.jsonl}
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_TABLE_VECTOR_PREVIEW = 3
+
+
+def format_for_path(path: Path, *, allow_npz: bool = False) -> Format | None:
+    """The format an output file's extension names; ``None`` for ``.npz``."""
+    suffix = path.suffix.lower()
+    if suffix == ".npz" and allow_npz:
+        return None
+    if suffix in _SUFFIX_FORMATS:
+        return _SUFFIX_FORMATS[suffix]
+    valid = ", ".join([*_SUFFIX_FORMATS, *([".npz"] if allow_npz else [])])
+    raise UsageError(f"--out {path}: unknown extension {suffix or '(none)'!r}; use one of {valid}")
+
+
+def write_rows(
+    rows: Iterable[Row],
+    columns: Sequence[str],
+    fmt: Format,
+    stream: IO[str],
+    *,
+    extra: Mapping[str, Any] | None = None,
+    width: int | None = None,
+) -> None:
+    """Write ``rows`` in ``fmt``; ``extra`` adds top-level keys to the JSON object."""
+    if fmt is Format.csv:
+        _write_csv(rows, columns, stream)
+    elif fmt is Format.jsonl:
+        for row in rows:
+            stream.write(json.dumps(_json_row(row, columns), ensure_ascii=False) + "\n")
+    elif fmt is Format.json:
+        _write_json(rows, columns, stream, extra or {})
+    else:
+        _write_table(rows, columns, stream, width)
+
+
+def _write_csv(rows: Iterable[Row], columns: Sequence[str], stream: IO[str]) -> None:
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_csv_cell(row.get(column)) for column in columns])
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return _float_text(value)
+    if isinstance(value, list):
+        return " ".join(_float_text(v) for v in value)
+    if not isinstance(value, str):
+        return str(value)
+    # A leading = + - @ would make a spreadsheet evaluate the cell as a formula.
+    return "'" + value if value.startswith(_FORMULA_PREFIXES) else value
+
+
+def _float_text(value: float) -> str:
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return repr(value)
+
+
+def json_value(value: Any) -> Any:
+    """A value as JSON can hold it: infinities as strings, NaN as null."""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return value
+    if isinstance(value, list):
+        return [json_value(v) for v in value]
+    return value
+
+
+def _json_row(row: Row, columns: Sequence[str]) -> dict[str, Any]:
+    return {column: json_value(row.get(column)) for column in columns}
+
+
+def _write_json(
+    rows: Iterable[Row], columns: Sequence[str], stream: IO[str], extra: Mapping[str, Any]
+) -> None:
+    stream.write('{"rows": [')
+    for index, row in enumerate(rows):
+        stream.write(",\n  " if index else "\n  ")
+        stream.write(json.dumps(_json_row(row, columns), ensure_ascii=False))
+    stream.write("\n]")
+    for key, value in extra.items():
+        stream.write(f", {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}")
+    stream.write("}\n")
+
+
+def _write_table(
+    rows: Iterable[Row], columns: Sequence[str], stream: IO[str], width: int | None
+) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_edge=False, header_style="bold")
+    shown = [c for c in columns if c != "error"]
+    rows = list(rows)
+    if any(row.get("error") for row in rows):
+        shown.append("error")
+    for column in shown:
+        numeric = column not in ("path", "a", "b", "query", "match", "error")
+        table.add_column(column, justify="right" if numeric else "left", overflow="fold")
+    for row in rows:
+        table.add_row(*(_table_cell(row.get(column)) for column in shown))
+    Console(file=stream, width=width, soft_wrap=False, highlight=False).print(table)
+
+
+def _table_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return _float_text(value) if not math.isfinite(value) else f"{value:.6g}"
+    if isinstance(value, list):
+        head = " ".join(f"{v:.3g}" for v in value[:_TABLE_VECTOR_PREVIEW])
+        return f"[{head} … ({len(value)} values)]" if len(value) > _TABLE_VECTOR_PREVIEW else (
+            f"[{head}]"
+        )
+    from rich.markup import escape
+
+    return escape(str(value))
+
+
+@contextmanager
+def atomic_text_file(path: Path) -> Iterator[IO[str]]:
+    """A text file that appears at ``path`` complete, or not at all."""
+    with atomic_binary_file(path) as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        yield text
+        text.flush()
+        text.detach()
+
+
+@contextmanager
+def atomic_binary_file(path: Path) -> Iterator[IO[bytes]]:
+    """A binary file that appears at ``path`` complete, or not at all."""
+    directory = path.parent if str(path.parent) else Path()
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    except OSError as error:
+        raise UsageError(f"--out {path}: cannot write there ({error.strerror})") from None
+    try:
+        with os.fdopen(handle, "wb") as raw:
+            yield raw
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_npz(path: Path, arrays: Mapping[str, Any]) -> None:
+    """Write arrays to an uncompressed ``.npz`` atomically (loadable without pickle)."""
+    import numpy as np
+
+    with atomic_binary_file(path) as raw:
+        np.savez(raw, **arrays)
