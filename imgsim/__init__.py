@@ -16,6 +16,15 @@ _EXPORTS = {
     "decode_upright_rgb": "imgsim.images",
     "discover": "imgsim.images",
     "extract": "imgsim.api",
+    "compare": "imgsim.api",
+    "ssim": "imgsim.metrics.fullref",
+    "ms_ssim": "imgsim.metrics.fullref",
+    "psnr": "imgsim.metrics.fullref",
+    "mse": "imgsim.metrics.fullref",
+    "rmse": "imgsim.metrics.fullref",
+    "mae": "imgsim.metrics.fullref",
+    "distance": "imgsim.metrics.distances",
+    "pairwise": "imgsim.metrics.distances",
     "BadImage": "imgsim.errors",
     "ImgsimError": "imgsim.errors",
     "UsageError": "imgsim.errors",
@@ -24,10 +33,12 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:
-    from imgsim.api import extract
+    from imgsim.api import compare, extract
     from imgsim.errors import BadImage, ImgsimError, UsageError
     from imgsim.features import FEATURES, FeatureParams
     from imgsim.images import decode_upright_rgb, discover, load_image
+    from imgsim.metrics.distances import distance, pairwise
+    from imgsim.metrics.fullref import mae, ms_ssim, mse, psnr, rmse, ssim
 
 __all__ = [*_EXPORTS, "__version__"]
 

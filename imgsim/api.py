@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from imgsim.errors import BadImage
+from imgsim.compare import SizeMismatch, score_images
 from imgsim.features import FeatureParams, extract_one, get_feature
 from imgsim.images import as_rgb_uint8, decode_upright_rgb
+from imgsim.metrics import DEFAULT_COMPARE_METRICS, parse_pair_metrics
 
 ImageLike = NDArray[np.uint8] | str | Path
 
@@ -36,7 +37,7 @@ def extract(
     else:
         batch = images
     vectors = [
-        extract_one(_pixels(image, index), [spec], params)[spec.name]
+        extract_one(_pixels(image, f"images[{index}]"), [spec], params)[spec.name]
         for index, image in enumerate(batch)
     ]
     dtype = np.uint8 if spec.kind == "hash" else np.float32
@@ -45,11 +46,35 @@ def extract(
     return np.stack(vectors).astype(dtype, copy=False)
 
 
-def _pixels(image: ImageLike, index: int) -> NDArray[np.uint8]:
+def compare(
+    a: ImageLike,
+    b: ImageLike,
+    metrics: Sequence[str] = DEFAULT_COMPARE_METRICS,
+    *,
+    resize: bool = False,
+    params: FeatureParams | None = None,
+) -> dict[str, float | int]:
+    """Score image ``a`` against reference ``b``: ``{metric: value}``, names as on the CLI.
+
+    ``a`` and ``b`` are paths or H x W x 3 ``uint8`` arrays. Pixel metrics need
+    equal sizes unless ``resize`` (``b`` is then resized to ``a``'s size).
+    """
+    if isinstance(metrics, str):
+        raise ValueError(f"metrics must be a list of names, got the string {metrics!r}")
+    resolved = parse_pair_metrics(metrics)
+    image_a = _pixels(a, "a")
+    image_b = _pixels(b, "b")
+    try:
+        values, _ = score_images(image_a, image_b, resolved, params or FeatureParams(), resize)
+    except SizeMismatch as mismatch:
+        raise ValueError(
+            f"a and b must have the same size for pixel metrics (or pass resize=True), "
+            f"got {mismatch.size_a} and {mismatch.size_b}"
+        ) from None
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _pixels(image: ImageLike, name: str) -> NDArray[np.uint8]:
     if isinstance(image, (str, Path)):
-        decoded = decode_upright_rgb(image)
-        return decoded.pixels
-    return as_rgb_uint8(image, f"images[{index}]")
-
-
-__all__ = ["BadImage", "extract"]
+        return decode_upright_rgb(image).pixels
+    return as_rgb_uint8(image, name)

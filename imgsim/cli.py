@@ -20,8 +20,11 @@ from imgsim.errors import ImgsimError, UsageError
 from imgsim.output import Format
 
 if TYPE_CHECKING:
+    from imgsim.compare import Pairing, PairResult
     from imgsim.engine import ImageResult
     from imgsim.features import FeatureParams, FeatureSpec
+    from imgsim.gates import GateResult
+    from imgsim.output import Epilogue
 
 EXIT_OK, EXIT_GATE_FAILED, EXIT_USAGE, EXIT_UNREADABLE = 0, 1, 2, 3
 DEFAULT_MAX_PIXELS = 89_478_485  # = imgsim.images.DEFAULT_MAX_PIXELS, kept here to stay light
@@ -37,7 +40,9 @@ app = typer.Typer(
 FeatureOption = Annotated[
     list[str] | None,
     typer.Option(
-        "--feature", "-f", help="Feature name(s), repeatable or comma-separated (see `imgsim list`)."
+        "--feature",
+        "-f",
+        help="Feature name(s), repeatable or comma-separated (see `imgsim list`).",
     ),
 ]
 FormatOption = Annotated[
@@ -51,7 +56,9 @@ OutOption = Annotated[
 WorkersOption = Annotated[
     int | None, typer.Option("--workers", "-j", min=1, help="Processes [default: all cores].")
 ]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No summary or progress on stderr.")]
+QuietOption = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No summary or progress on stderr.")
+]
 SkipBadOption = Annotated[
     bool, typer.Option("--skip-bad", help="Unreadable files are reported but do not set exit 3.")
 ]
@@ -65,7 +72,9 @@ SizeOption = Annotated[
 HashSizeOption = Annotated[
     int, typer.Option("--hash-size", min=2, help="Hash grid side: HASH_SIZE² bits.")
 ]
-BinsOption = Annotated[int, typer.Option("--bins", min=1, max=64, help="color_hist bins per channel.")]
+BinsOption = Annotated[
+    int, typer.Option("--bins", min=1, max=64, help="color_hist bins per channel.")
+]
 
 Command = TypeVar("Command", bound=Callable[..., None])
 
@@ -265,36 +274,265 @@ def _write_extract_npz(
     return len(paths)
 
 
-def _emit(rows: Iterator[dict[str, Any]], columns: list[str], fmt: Format, out: Path | None) -> None:
+def _emit(
+    rows: Iterator[dict[str, Any]],
+    columns: list[str],
+    fmt: Format,
+    out: Path | None,
+    epilogue: Callable[[], Epilogue] | None = None,
+) -> None:
     from imgsim.output import atomic_text_file, write_rows
 
     if out is None:
-        write_rows(rows, columns, fmt, sys.stdout)
+        write_rows(rows, columns, fmt, sys.stdout, epilogue=epilogue)
         sys.stdout.flush()
         return
     with atomic_text_file(out) as stream:
-        write_rows(rows, columns, fmt, stream)
+        write_rows(rows, columns, fmt, stream, epilogue=epilogue)
+
+
+MetricOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--metric",
+        "-m",
+        help="Metric(s): ssim, ms_ssim, psnr, mse, rmse, mae, sift, FEATURE[:DISTANCE]; "
+        "repeatable or comma-separated [default: ssim,psnr,phash,color_hist].",
+    ),
+]
+GateOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--gate",
+        "-g",
+        help='Fail (exit 1) unless it holds, e.g. "ssim>=0.9", "mean(ssim)>=0.92". Repeatable.',
+    ),
+]
+
+
+@app.command(
+    epilog="Example: imgsim compare generated/ reference/ -m ssim,psnr,phash "
+    '--gate "mean(ssim)>=0.9"'
+)
+@_handle_errors
+def compare(
+    a: Annotated[Path, typer.Argument(help="Generated image or folder.")],
+    b: Annotated[Path, typer.Argument(help="Reference image or folder.")],
+    metric: MetricOption = None,
+    gate: GateOption = None,
+    resize: Annotated[
+        bool, typer.Option("--resize", help="Resize B to A's size (anti-aliased) if they differ.")
+    ] = False,
+    fmt: FormatOption = None,
+    out: OutOption = None,
+    workers: WorkersOption = None,
+    quiet: QuietOption = False,
+    skip_bad: SkipBadOption = False,
+    max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
+    hash_size: HashSizeOption = 8,
+    bins: BinsOption = 8,
+) -> None:
+    """Score each image of A against its reference in B: one row per pair.
+
+    Folders pair by relative path without extension (gen/cat.png meets ref/cat.jpg);
+    a file against a folder is scored against every image in it. Files without a
+    partner are listed on stderr. The table ends with mean, min, max and median.
+    """
+    from imgsim.compare import CompareOptions, compare_pairs, pair_inputs
+    from imgsim.features import FeatureParams
+    from imgsim.gates import ColumnValues, GateChecker, parse_gates
+    from imgsim.metrics import DEFAULT_COMPARE_METRICS, parse_pair_metrics
+    from imgsim.output import Epilogue, json_value
+
+    metrics = parse_pair_metrics(_split_names(metric) or DEFAULT_COMPARE_METRICS)
+    columns = [m.column for m in metrics]
+    gates = parse_gates(gate or [], columns)
+    output_format = _resolve_format(fmt, out)
+    options = CompareOptions(
+        metrics=tuple(metrics),
+        params=FeatureParams(hash_size=hash_size, bins=bins),
+        resize=resize,
+        max_pixels=max_pixels,
+    )
+    pairing = pair_inputs(a, b)
+    _report_unpaired(pairing, a, b)
+    if not pairing.pairs:
+        raise UsageError(f"no pairs: no image in {a} has a partner in {b}")
+    values = ColumnValues(columns)
+    checker = GateChecker(gates, values)
+    status = _PairStatus()
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for result in compare_pairs(pairing.pairs, options, workers=workers):
+            if not status.count(result) and skip_bad:
+                continue
+            row = {"a": str(result.a), "b": str(result.b), **result.values, "error": result.error}
+            if result.error is None:
+                values.observe(row)
+                checker.observe(row)
+            yield row
+
+    def epilogue() -> Epilogue:
+        summary = values.summary()
+        footer = [{"a": name, **{c: summary[c][name] for c in columns}} for name in _AGGREGATES]
+        return Epilogue(
+            table_rows=footer,
+            json_extra={
+                "summary": {
+                    c: {k: json_value(v) for k, v in s.items()} for c, s in summary.items()
+                },
+                "gates": [_gate_json(result) for result in checker.results()],
+            },
+        )
+
+    _emit(rows(), ["a", "b", *columns, "error"], output_format, out, epilogue)
+    verdicts = checker.results()
+    _report_gates(verdicts, quiet=quiet)
+    if not quiet:
+        unpaired = len(pairing.unmatched_a) + len(pairing.unmatched_b)
+        sys.stderr.write(f"imgsim: {status.summary()}, {unpaired} files without a partner\n")
+    failed_gate = any(not verdict.passed for verdict in verdicts)
+    codes = [
+        EXIT_GATE_FAILED if failed_gate else EXIT_OK,
+        EXIT_USAGE if status.size_mismatches else EXIT_OK,
+        EXIT_UNREADABLE if status.unreadable and not skip_bad else EXIT_OK,
+    ]
+    raise typer.Exit(min((code for code in codes if code), default=EXIT_OK))
+
+
+_AGGREGATES = ("mean", "min", "max", "median")
+
+
+class _PairStatus:
+    """Counts pair results and reports the ones that could not be scored on stderr."""
+
+    def __init__(self) -> None:
+        self.scored = 0
+        self.unreadable = 0
+        self.size_mismatches = 0
+
+    def count(self, result: PairResult) -> bool:
+        """Report a result; ``False`` when the pair could not be scored."""
+        for note in result.notes:
+            sys.stderr.write(f"imgsim: note: {_one_line(note)}\n")
+        if result.error is None:
+            self.scored += 1
+            return True
+        sys.stderr.write(f"{_one_line(result.error)}\n")
+        if result.unreadable:
+            self.unreadable += 1
+        if result.size_mismatch:
+            self.size_mismatches += 1
+        return False
+
+    def summary(self) -> str:
+        parts = [f"{self.scored} pairs scored"]
+        if self.unreadable:
+            parts.append(f"{self.unreadable} with unreadable images")
+        if self.size_mismatches:
+            parts.append(f"{self.size_mismatches} with different sizes")
+        return ", ".join(parts)
+
+
+def _report_unpaired(pairing: Pairing, a: Path, b: Path) -> None:
+    for path in pairing.unmatched_a:
+        sys.stderr.write(f"{_one_line(str(path))}: no partner in {b}\n")
+    for path in pairing.unmatched_b:
+        sys.stderr.write(f"{_one_line(str(path))}: no partner in {a}\n")
+    for path in pairing.ambiguous:
+        sys.stderr.write(f"{_one_line(str(path))}: skipped, another file has the same name stem\n")
+
+
+def _gate_json(result: GateResult) -> dict[str, Any]:
+    from imgsim.output import json_value
+
+    entry: dict[str, Any] = {"gate": result.gate.text, "passed": result.passed}
+    if result.gate.aggregate is not None:
+        entry["value"] = json_value(result.value)
+    entry["failing_rows"] = [
+        {k: json_value(v) for k, v in row.items() if k in ("a", "b", result.gate.metric)}
+        for row in result.failing_rows
+    ]
+    return entry
+
+
+def _report_gates(verdicts: list[GateResult], *, quiet: bool) -> None:
+    from imgsim.output import format_number
+
+    for verdict in verdicts:
+        gate = verdict.gate
+        if verdict.passed:
+            if not quiet:
+                sys.stderr.write(f"imgsim: gate passed: {gate.text}\n")
+            continue
+        if gate.aggregate is not None:
+            shown = "no values" if verdict.value is None else format_number(verdict.value)
+            sys.stderr.write(f"imgsim: gate FAILED: {gate.text} ({gate.aggregate} = {shown})\n")
+            continue
+        count = len(verdict.failing_rows)
+        sys.stderr.write(
+            f"imgsim: gate FAILED: {gate.text} on {count} row{'s' if count != 1 else ''}"
+            f"{'' if count else ' (no values)'}\n"
+        )
+        for row in verdict.failing_rows:
+            value = row.get(gate.metric)
+            shown = format_number(value) if isinstance(value, (int, float)) else "not computed"
+            sys.stderr.write(
+                f"  {_one_line(str(row.get('a')))} vs {_one_line(str(row.get('b')))}: "
+                f"{gate.metric} = {shown}\n"
+            )
 
 
 @app.command("list", epilog="Example: imgsim list --format csv")
 @_handle_errors
 def list_(fmt: FormatOption = None) -> None:
-    """Every feature and metric: name, kind, dimension, direction, and when to use it."""
+    """Every feature, metric and distance: dimension, direction, range, and when to use it."""
     from imgsim.features import FEATURES, FeatureParams
+    from imgsim.metrics import PIXEL_METRICS, SIFT_SUMMARY
+    from imgsim.metrics.distances import DISTANCES
 
     params = FeatureParams()
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "name": spec.name,
             "type": f"feature ({spec.kind})",
             "dim": spec.dim(params),
-            "default distance": spec.default_distance,
+            "direction": f"default distance: {spec.default_distance}",
             "options": ", ".join(f"--{p.replace('_', '-')}" for p in spec.uses),
             "description": spec.summary,
         }
         for spec in FEATURES.values()
     ]
-    columns = ["name", "type", "dim", "default distance", "options", "description"]
+    rows += [
+        {
+            "name": metric.name,
+            "type": "metric (pixels)",
+            "direction": "higher is better" if metric.higher_is_better else "lower is better",
+            "range": metric.range,
+            "description": metric.summary,
+        }
+        for metric in PIXEL_METRICS.values()
+    ]
+    rows.append(
+        {
+            "name": "sift",
+            "type": "metric (keypoints)",
+            "direction": "higher is better",
+            "range": "[0, 1]",
+            "description": SIFT_SUMMARY,
+        }
+    )
+    rows += [
+        {
+            "name": " | ".join((d.name, *d.aliases)),
+            "type": "distance",
+            "direction": f"{d.direction} is closer",
+            "range": d.range,
+            "description": d.summary + "  Use as FEATURE:" + d.name + ".",
+        }
+        for d in DISTANCES.values()
+    ]
+    columns = ["name", "type", "dim", "direction", "range", "options", "description"]
     _emit(iter(rows), columns, _resolve_format(fmt, None), None)
 
 

@@ -15,8 +15,9 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import IO, Any
@@ -51,25 +52,35 @@ def format_for_path(path: Path, *, allow_npz: bool = False) -> Format | None:
     raise UsageError(f"--out {path}: unknown extension {suffix or '(none)'!r}; use one of {valid}")
 
 
+@dataclass(frozen=True)
+class Epilogue:
+    """What follows the rows, known only once they have all been written."""
+
+    table_rows: Sequence[Row] = ()
+    """Rows appended to a table below a rule (e.g. mean, min, max, median)."""
+    json_extra: Mapping[str, Any] = field(default_factory=dict)
+    """Top-level keys added to the JSON object after ``rows``."""
+
+
 def write_rows(
     rows: Iterable[Row],
     columns: Sequence[str],
     fmt: Format,
     stream: IO[str],
     *,
-    extra: Mapping[str, Any] | None = None,
+    epilogue: Callable[[], Epilogue] | None = None,
     width: int | None = None,
 ) -> None:
-    """Write ``rows`` in ``fmt``; ``extra`` adds top-level keys to the JSON object."""
+    """Write ``rows`` in ``fmt``; ``epilogue`` is called after the last row."""
     if fmt is Format.csv:
         _write_csv(rows, columns, stream)
     elif fmt is Format.jsonl:
         for row in rows:
             stream.write(json.dumps(_json_row(row, columns), ensure_ascii=False) + "\n")
     elif fmt is Format.json:
-        _write_json(rows, columns, stream, extra or {})
+        _write_json(rows, columns, stream, epilogue)
     else:
-        _write_table(rows, columns, stream, width)
+        _write_table(rows, columns, stream, width, epilogue)
 
 
 def _write_csv(rows: Iterable[Row], columns: Sequence[str], stream: IO[str]) -> None:
@@ -118,20 +129,28 @@ def _json_row(row: Row, columns: Sequence[str]) -> dict[str, Any]:
 
 
 def _write_json(
-    rows: Iterable[Row], columns: Sequence[str], stream: IO[str], extra: Mapping[str, Any]
+    rows: Iterable[Row],
+    columns: Sequence[str],
+    stream: IO[str],
+    epilogue: Callable[[], Epilogue] | None,
 ) -> None:
     stream.write('{"rows": [')
     for index, row in enumerate(rows):
         stream.write(",\n  " if index else "\n  ")
         stream.write(json.dumps(_json_row(row, columns), ensure_ascii=False))
     stream.write("\n]")
+    extra = epilogue().json_extra if epilogue is not None else {}
     for key, value in extra.items():
         stream.write(f", {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}")
     stream.write("}\n")
 
 
 def _write_table(
-    rows: Iterable[Row], columns: Sequence[str], stream: IO[str], width: int | None
+    rows: Iterable[Row],
+    columns: Sequence[str],
+    stream: IO[str],
+    width: int | None,
+    epilogue: Callable[[], Epilogue] | None,
 ) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -142,22 +161,44 @@ def _write_table(
     if any(row.get("error") for row in rows):
         shown.append("error")
     for column in shown:
-        numeric = column not in ("path", "a", "b", "query", "match", "error")
-        table.add_column(column, justify="right" if numeric else "left", overflow="fold")
+        table.add_column(
+            column, justify="right" if _is_numeric(rows, column) else "left", overflow="fold"
+        )
     for row in rows:
         table.add_row(*(_table_cell(row.get(column)) for column in shown))
+    footer = epilogue().table_rows if epilogue is not None else ()
+    if footer and table.rows:
+        table.rows[-1].end_section = True
+    for row in footer:
+        table.add_row(*(_table_cell(row.get(column)) for column in shown), style="bold")
     Console(file=stream, width=width, soft_wrap=False, highlight=False).print(table)
+
+
+def _is_numeric(rows: Sequence[Row], column: str) -> bool:
+    values = [row.get(column) for row in rows if row.get(column) is not None]
+    return bool(values) and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in values
+    )
+
+
+def format_number(value: float) -> str:
+    """A number for people to read: 6 significant digits, ``inf`` for infinity."""
+    if isinstance(value, int):
+        return str(value)
+    return _float_text(value) if not math.isfinite(value) else f"{value:.6g}"
 
 
 def _table_cell(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, float):
-        return _float_text(value) if not math.isfinite(value) else f"{value:.6g}"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return format_number(value)
     if isinstance(value, list):
         head = " ".join(f"{v:.3g}" for v in value[:_TABLE_VECTOR_PREVIEW])
-        return f"[{head} … ({len(value)} values)]" if len(value) > _TABLE_VECTOR_PREVIEW else (
-            f"[{head}]"
+        return (
+            f"[{head} … ({len(value)} values)]"
+            if len(value) > _TABLE_VECTOR_PREVIEW
+            else (f"[{head}]")
         )
     from rich.markup import escape
 
