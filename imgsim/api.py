@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from imgsim.compare import SizeMismatch, score_images
-from imgsim.features import FeatureParams, extract_one, get_feature
+from imgsim.features import FeatureParams, check_params, extract_one, get_feature
 from imgsim.images import as_rgb_uint8, decode_upright_rgb
 from imgsim.metrics import DEFAULT_COMPARE_METRICS, parse_pair_metrics
+from imgsim.pairs import SizeMismatch, score_images
 
 ImageLike = NDArray[np.uint8] | str | Path
 
@@ -30,6 +30,11 @@ def extract(
     """
     spec = get_feature(feature)
     params = params or FeatureParams()
+    check_params([spec], params)
+    if isinstance(images, (str, Path)):
+        raise ValueError(
+            f"images must be a list of paths or arrays, got the single path {images!r}"
+        )
     if isinstance(images, np.ndarray) and images.ndim == 4:
         batch: Sequence[ImageLike] = list(images)
     elif isinstance(images, np.ndarray):
@@ -42,7 +47,8 @@ def extract(
     ]
     dtype = np.uint8 if spec.kind == "hash" else np.float32
     if not vectors:
-        return np.zeros((0, 0), dtype=dtype)
+        width = (spec.dim(params) + 7) // 8 if spec.kind == "hash" else spec.dim(params)
+        return np.zeros((0, width), dtype=dtype)
     return np.stack(vectors).astype(dtype, copy=False)
 
 

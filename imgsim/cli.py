@@ -20,11 +20,11 @@ from imgsim.errors import ImgsimError, UsageError
 from imgsim.output import Format
 
 if TYPE_CHECKING:
-    from imgsim.compare import Pairing, PairResult
     from imgsim.engine import ImageResult
     from imgsim.features import FeatureParams, FeatureSpec
     from imgsim.gates import GateResult
     from imgsim.output import Epilogue
+    from imgsim.pairs import Pairing, PairResult
 
 EXIT_OK, EXIT_GATE_FAILED, EXIT_USAGE, EXIT_UNREADABLE = 0, 1, 2, 3
 DEFAULT_MAX_PIXELS = 89_478_485  # = imgsim.images.DEFAULT_MAX_PIXELS, kept here to stay light
@@ -34,6 +34,7 @@ app = typer.Typer(
     help="Score generated images: against references, as a set, and for diversity.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -255,7 +256,7 @@ def _write_extract_npz(
     arrays: dict[str, Any] = {"paths": np.array(paths, dtype=str)}
     for spec in specs:
         dtype = np.uint8 if spec.kind == "hash" else np.float32
-        width = len(columns[spec.name][0]) if columns[spec.name] else 0
+        width = (spec.dim(params) + 7) // 8 if spec.kind == "hash" else spec.dim(params)
         arrays[spec.name] = np.array(columns[spec.name], dtype=dtype).reshape(len(paths), width)
     meta = {
         "imgsim_version": __version__,
@@ -338,11 +339,11 @@ def compare(
     a file against a folder is scored against every image in it. Files without a
     partner are listed on stderr. The table ends with mean, min, max and median.
     """
-    from imgsim.compare import CompareOptions, compare_pairs, pair_inputs
     from imgsim.features import FeatureParams
     from imgsim.gates import ColumnValues, GateChecker, parse_gates
     from imgsim.metrics import DEFAULT_COMPARE_METRICS, parse_pair_metrics
     from imgsim.output import Epilogue, json_value
+    from imgsim.pairs import CompareOptions, compare_pairs, pair_inputs
 
     metrics = parse_pair_metrics(_split_names(metric) or DEFAULT_COMPARE_METRICS)
     columns = [m.column for m in metrics]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -22,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from imgsim.errors import BadImage
-from imgsim.features import FeatureParams, decode_side, extract_one, resolve_features
+from imgsim.features import FeatureParams, check_params, decode_side, extract_one, resolve_features
 from imgsim.images import DEFAULT_MAX_PIXELS, decode_upright_rgb
 
 Item = TypeVar("Item")
@@ -93,7 +92,8 @@ def extract_files(
     progress: ProgressCallback | None = None,
 ) -> Iterator[ImageResult]:
     """Features of every file, in input order, streamed as they are ready."""
-    resolve_features(options.features)  # unknown names fail before any work starts
+    # Unknown names and unusable options fail before any work starts.
+    check_params(resolve_features(options.features), options.params)
     return ordered_map(
         _extract_chunk,
         paths,
@@ -163,11 +163,15 @@ def _chunk_size(count: int, workers: int) -> int:
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
-    # fork starts workers in milliseconds with every module already imported;
-    # elsewhere (macOS, Windows) the platform default is the safe choice.
-    if sys.platform.startswith("linux"):
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context()
+    # A plain fork can inherit OpenCV's thread pool in a locked state (after any
+    # multi-threaded cv2 call in this process) and hang the worker. A fork server
+    # that imported the heavy modules once, before any such call, forks clean
+    # workers quickly.
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["imgsim.pairs", "imgsim.features.hashes", "scipy.fft"])
+        return context
+    return multiprocessing.get_context("spawn")
 
 
 def _init_worker() -> None:

@@ -70,9 +70,9 @@ def parse_gate(text: str) -> Gate:
     try:
         threshold = float(match["number"])
     except ValueError:
-        raise UsageError(
-            f"--gate {text!r}: {match['number']!r} is not a number; {syntax}"
-        ) from None
+        threshold = math.nan
+    if math.isnan(threshold):  # float() reads "nan", but no value ever compares true with NaN
+        raise UsageError(f"--gate {text!r}: {match['number']!r} is not a number; {syntax}")
     metric = match["inner"] if aggregate is not None else match["bare"]
     return Gate(text.strip(), metric, match["op"], threshold, aggregate)
 

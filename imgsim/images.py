@@ -139,8 +139,13 @@ def _walk_files(folder: Path, seen: set[tuple[int, int]]) -> Iterator[Path]:
             continue
         if is_dir:
             yield from _walk_files(Path(item.path), seen)
-        elif item.is_file():
+        elif item.is_file() or _is_broken_link(item):
             yield Path(item.path)
+
+
+def _is_broken_link(item: os.DirEntry[str]) -> bool:
+    # Reported as unreadable by the decoder instead of vanishing from the batch unseen.
+    return item.is_symlink() and not os.path.exists(item.path)
 
 
 # --------------------------------------------------------------------------- decoding
@@ -181,11 +186,13 @@ def decode_upright_rgb(
         raise
     except MemoryError:
         raise BadImage(path, "not enough memory to decode this image") from None
-    except Exception as error:  # noqa: BLE001 - any decoder failure is a bad file
+    except Exception as error:  # any decoder failure is a bad file
         raise BadImage(path, _explain_decoder_error(path, error)) from None
 
 
-def _decode(path: Path, max_pixels: int, min_side: int | None, max_side: int | None) -> DecodedImage:
+def _decode(
+    path: Path, max_pixels: int, min_side: int | None, max_side: int | None
+) -> DecodedImage:
     try:
         size = path.stat().st_size
     except OSError as error:
@@ -199,6 +206,8 @@ def _decode(path: Path, max_pixels: int, min_side: int | None, max_side: int | N
     except UnidentifiedImageError:
         raise BadImage(path, _sniff_non_image(path)) from None
     except OSError as error:
+        if error.errno is None:  # Pillow's own parse errors, e.g. "Truncated File Read"
+            raise
         raise BadImage(path, f"cannot read: {error.strerror or error}") from None
     with image:
         width, height = image.size
@@ -227,7 +236,7 @@ def _decode(path: Path, max_pixels: int, min_side: int | None, max_side: int | N
 def _orientation(image: Image.Image) -> int:
     try:
         value = image.getexif().get(_ORIENTATION_TAG, 1)
-    except Exception:  # noqa: BLE001 - a broken EXIF block leaves the image as stored
+    except Exception:  # a broken EXIF block leaves the image as stored
         return 1
     return value if isinstance(value, int) else 1
 
@@ -249,16 +258,24 @@ def _to_rgb_uint8(image: Image.Image) -> RGBArray:
         return _gray_to_rgb(_scale_to_uint8(np.asarray(image), 0.0, 65535.0))
     if mode == "I":
         values = np.asarray(image)
-        low, high = (0.0, 65535.0) if values.min() >= 0 and values.max() <= 65535 else (
-            float(values.min()),
-            float(values.max()),
+        low, high = (
+            (0.0, 65535.0)
+            if values.min() >= 0 and values.max() <= 65535
+            else (
+                float(values.min()),
+                float(values.max()),
+            )
         )
         return _gray_to_rgb(_scale_to_uint8(values, low, high))
     if mode == "F":
         values = np.nan_to_num(np.asarray(image, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
-        low, high = (0.0, 1.0) if values.min() >= 0 and values.max() <= 1 else (
-            float(values.min()),
-            float(values.max()),
+        low, high = (
+            (0.0, 1.0)
+            if values.min() >= 0 and values.max() <= 1
+            else (
+                float(values.min()),
+                float(values.max()),
+            )
         )
         return _gray_to_rgb(_scale_to_uint8(values, low, high))
     if mode == "L":
@@ -293,8 +310,8 @@ def resize_antialiased(pixels: RGBArray, size: tuple[int, int]) -> RGBArray:
     width, height = size
     shrinking = width <= pixels.shape[1] and height <= pixels.shape[0]
     interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LANCZOS4
-    resized: RGBArray = cv2.resize(pixels, (width, height), interpolation=interpolation)
-    return resized
+    resized = cv2.resize(pixels, (width, height), interpolation=interpolation)
+    return np.asarray(resized, dtype=np.uint8)
 
 
 def as_rgb_uint8(array: object, name: str = "image") -> RGBArray:
@@ -322,6 +339,9 @@ def _sniff_non_image(path: Path) -> str:
             head = handle.read(2048)
     except OSError as error:
         return f"cannot read: {error.strerror or error}"
+    truncated = _truncated_format(path)
+    if truncated is not None:
+        return f"truncated {truncated}"
     if b"\x00" not in head:
         try:
             text = head.decode("utf-8").lstrip().lower()
@@ -335,6 +355,9 @@ def _sniff_non_image(path: Path) -> str:
 
 
 def _explain_decoder_error(path: str | Path, error: Exception) -> str:
+    truncated = _truncated_format(path)
+    if truncated is not None:
+        return f"truncated {truncated}"
     kind = _format_name(path)
     message = str(error) or type(error).__name__
     if isinstance(error, EOFError) or "truncated" in message.lower():
@@ -346,6 +369,32 @@ def _format_name(path: str | Path) -> str:
     try:
         with Image.open(path) as image:
             return image.format or "image"
-    except Exception:  # noqa: BLE001 - only used to word an error message
+    except Exception:  # only used to word an error message
         suffix = Path(path).suffix.lstrip(".").upper()
         return {"JPG": "JPEG", "TIF": "TIFF"}.get(suffix, suffix or "image") if suffix else "image"
+
+
+_SIGNATURE_AND_END = (
+    ("PNG", b"\x89PNG\r\n\x1a\n", b"IEND\xaeB`\x82"),
+    ("JPEG", b"\xff\xd8\xff", b"\xff\xd9"),
+    ("GIF", b"GIF8", b";"),
+)
+
+
+def _truncated_format(path: str | Path) -> str | None:
+    """The format of a file that starts with its signature but lacks its end marker.
+
+    Only asked once decoding has failed: a cut inside the header makes Pillow fail
+    with messages ("cannot identify", "Truncated File Read") that hide the cause.
+    """
+    try:
+        with Path(path).open("rb") as handle:
+            head = handle.read(8)
+            handle.seek(max(0, os.fstat(handle.fileno()).st_size - 8))
+            tail = handle.read(8)
+    except OSError:
+        return None
+    for name, signature, end in _SIGNATURE_AND_END:
+        if head.startswith(signature) and not tail.rstrip(b"\x00\r\n ").endswith(end):
+            return name
+    return None

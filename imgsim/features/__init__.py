@@ -152,6 +152,13 @@ def resolve_features(names: Iterable[str]) -> list[FeatureSpec]:
     return specs
 
 
+def check_params(specs: Iterable[FeatureSpec], params: FeatureParams) -> None:
+    """Refuse option values a requested feature cannot use, before any work starts."""
+    size = params.hash_size
+    if any(spec.name == "whash" for spec in specs) and size & (size - 1):
+        raise UsageError(f"--hash-size must be a power of 2 for whash, got {size}")
+
+
 def decode_side(specs: Iterable[FeatureSpec], params: FeatureParams) -> int | None:
     """The smallest per-side resolution that serves every feature (``None``: full)."""
     sides = [spec.work_side(params) for spec in specs]
@@ -188,6 +195,7 @@ __all__ = [
     "FeatureKind",
     "FeatureParams",
     "FeatureSpec",
+    "check_params",
     "decode_side",
     "extract_one",
     "get_feature",

@@ -20,5 +20,5 @@ def hsv_histogram(image: NDArray[np.uint8], bins: int) -> NDArray[np.float32]:
 
     hsv = cv2.cvtColor(image, cv2.COLOR_RGB2HSV)
     histogram = cv2.calcHist([hsv], [0, 1, 2], None, [bins] * 3, [0, 180, 0, 256, 0, 256])
-    flat: NDArray[np.float32] = histogram.reshape(-1)
+    flat = np.asarray(histogram, dtype=np.float32).reshape(-1)
     return flat / np.float32(flat.sum())

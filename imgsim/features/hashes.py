@@ -78,7 +78,7 @@ def wavelet_hash(image: RGBArray, hash_size: int) -> NDArray[np.uint8]:
 
 def _haar_lowpass(x: NDArray[np.float64]) -> NDArray[np.float64]:
     rows = x[0::2] * _HAAR + x[1::2] * _HAAR
-    return rows[:, 0::2] * _HAAR + rows[:, 1::2] * _HAAR  # type: ignore[no-any-return]
+    return rows[:, 0::2] * _HAAR + rows[:, 1::2] * _HAAR
 
 
 def _haar_remove_mean(x: NDArray[np.float64], levels: int) -> NDArray[np.float64]:
@@ -117,6 +117,7 @@ HASHERS: dict[str, Callable[[RGBArray, int], NDArray[np.uint8]]] = {
     "phash": perceptual_hash,
     "whash": wavelet_hash,
 }
+
 
 def work_side(hash_size: int) -> int:
     """Pixels per side a hash needs from the decoder (see :data:`WORK_PIXELS_PER_CELL`).

@@ -81,8 +81,23 @@ def _chebyshev(x: Matrix, y: Matrix) -> Matrix:
     return _blocked(lambda a, b: np.abs(a - b).max(axis=-1))(x, y)
 
 
+_CONSTANT_SPREAD = 1e-12
+"""A vector whose values spread less than this, relative to their size, is constant."""
+
+
+def _unit_peak_rows(x: Matrix) -> Matrix:
+    """Rows divided by their largest magnitude (zero rows stay zero).
+
+    Cosine and correlation do not change, and their sums of squares can then
+    neither underflow nor overflow, whatever the scale of the vectors.
+    """
+    peak = np.abs(x).max(axis=1, keepdims=True) if x.shape[1] else np.ones((x.shape[0], 1))
+    return np.asarray(x / np.where(peak > 0, peak, 1.0), dtype=np.float64)
+
+
 def _cosine(x: Matrix, y: Matrix) -> Matrix:
     """u·v / (|u| |v|); 0 when either vector is all zeros (it has no direction)."""
+    x, y = _unit_peak_rows(x), _unit_peak_rows(y)
     norm_x = np.linalg.norm(x, axis=1)
     norm_y = np.linalg.norm(y, axis=1)
     denominator = np.outer(norm_x, norm_y)
@@ -92,18 +107,26 @@ def _cosine(x: Matrix, y: Matrix) -> Matrix:
     return np.clip(similarity, -1.0, 1.0)
 
 
+def _centred_rows(x: Matrix) -> Matrix:
+    """Rows minus their mean, scaled to a peak of 1; constant rows become zero."""
+    x = _unit_peak_rows(x)
+    centred = _unit_peak_rows(x - x.mean(axis=1, keepdims=True))
+    spread = (x.max(axis=1) - x.min(axis=1)) if x.shape[1] else np.zeros(x.shape[0])
+    return np.where((spread > _CONSTANT_SPREAD)[:, None], centred, 0.0)
+
+
 def _correlation(x: Matrix, y: Matrix) -> Matrix:
-    """OpenCV HISTCMP_CORREL: Pearson correlation; 1 when either vector is constant."""
-    xc = x - x.mean(axis=1, keepdims=True)
-    yc = y - y.mean(axis=1, keepdims=True)
-    denominator2 = np.outer(np.square(xc).sum(axis=1), np.square(yc).sum(axis=1))
+    """OpenCV HISTCMP_CORREL: Pearson correlation; 1 when either vector is constant.
+
+    Unlike OpenCV, which calls a pair constant when the product of its variances is
+    below 2.2e-16 (so [0, 0.01] and [1e-6, 0] would correlate perfectly), "constant"
+    is relative to the size of the values: the result does not depend on their scale.
+    """
+    xc, yc = _centred_rows(x), _centred_rows(y)
+    denominator = np.outer(np.linalg.norm(xc, axis=1), np.linalg.norm(yc, axis=1))
     with np.errstate(invalid="ignore", divide="ignore"):
-        result = np.where(
-            np.abs(denominator2) > np.finfo(np.float64).eps,
-            (xc @ yc.T) / np.sqrt(denominator2),
-            1.0,
-        )
-    return result
+        result = np.where(denominator > 0, (xc @ yc.T) / denominator, 1.0)
+    return np.clip(result, -1.0, 1.0)
 
 
 def _chi2_kernel(a: Matrix, b: Matrix) -> Matrix:
@@ -127,7 +150,7 @@ def _bhattacharyya(x: Matrix, y: Matrix) -> Matrix:
 
 def _hellinger(x: Matrix, y: Matrix) -> Matrix:
     """||sqrt(a) - sqrt(b)||_2 / sqrt(2): in [0, 1] for L1-normalised histograms."""
-    return _euclidean(np.sqrt(x), np.sqrt(y)) / np.sqrt(2.0)
+    return np.asarray(_euclidean(np.sqrt(x), np.sqrt(y)) / np.sqrt(2.0), dtype=np.float64)
 
 
 def _jensenshannon_kernel(a: Matrix, b: Matrix) -> Matrix:

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from imgsim.engine import ProgressCallback, ordered_map
 from imgsim.errors import BadImage, UsageError
-from imgsim.features import FeatureParams, decode_side, get_feature
+from imgsim.features import FeatureParams, check_params, decode_side, get_feature
 from imgsim.images import DEFAULT_MAX_PIXELS, decode_upright_rgb, resize_antialiased, walk_images
 from imgsim.metrics import PairMetric, pixel_function
 
@@ -57,7 +57,8 @@ class PairResult:
     unreadable: bool = False
     """An input could not be decoded (exit status 3)."""
     size_mismatch: bool = False
-    """Pixel metrics were asked of images of different sizes without ``resize`` (status 2)."""
+    """Pixel metrics were asked of images of different sizes without ``resize``, or of
+    images too small for them (status 2)."""
     notes: tuple[str, ...] = ()
 
 
@@ -127,6 +128,8 @@ def score_pair(a: Path, b: Path, options: CompareOptions) -> PairResult:
     except SizeMismatch as mismatch:
         message = f"{a} is {mismatch.size_a}, {b} is {mismatch.size_b}: {mismatch.advice}"
         return PairResult(a, b, error=message, size_mismatch=True)
+    except ImagesTooSmall as error:
+        return PairResult(a, b, error=f"{a} vs {b}: {error}", size_mismatch=True)
     return PairResult(a, b, values=values, notes=tuple(f"{a} vs {b}: {n}" for n in notes))
 
 
@@ -139,6 +142,10 @@ class SizeMismatch(Exception):
         super().__init__(f"sizes differ: {size_a} and {size_b}")
         self.size_a = size_a
         self.size_b = size_b
+
+
+class ImagesTooSmall(ValueError):
+    """A pixel metric's window does not fit in the images (ssim: 11 px a side, ms_ssim: 176)."""
 
 
 def score_images(
@@ -161,7 +168,10 @@ def score_images(
     features: dict[str, tuple[NDArray[np.generic], NDArray[np.generic]]] = {}
     for metric in metrics:
         if metric.kind == "pixels":
-            values[metric.column] = pixel_function(metric.name)(image_a, pixel_b)
+            try:
+                values[metric.column] = pixel_function(metric.name)(image_a, pixel_b)
+            except ValueError as error:  # decoded images are valid: only their size can be wrong
+                raise ImagesTooSmall(str(error)) from None
         elif metric.kind == "keypoints":
             from imgsim.features.keypoints import sift_match
 
@@ -196,6 +206,8 @@ def compare_pairs(
     progress: ProgressCallback | None = None,
 ) -> Iterator[PairResult]:
     """Scores of every pair, in order, computed in parallel."""
+    specs = [get_feature(m.name) for m in options.metrics if m.kind == "feature"]
+    check_params(specs, options.params)
     return ordered_map(_score_chunk, pairs, options, workers=workers, progress=progress)
 
 

@@ -1,0 +1,211 @@
+"""The in-memory Python API: ``imgsim.extract`` and ``imgsim.load_image``.
+
+Hash values are checked against imagehash on the same pixels; input validation must
+name the argument and the value it received (DESIGN.md, STYLE.md).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import imagehash
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+from PIL import Image
+
+import imgsim
+from imgsim.errors import UsageError
+
+RGB = NDArray[np.uint8]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _opencv_single_threaded() -> Iterator[None]:
+    """Run OpenCV single-threaded here, then restore its setting.
+
+    An OpenCV thread pool left alive in the pytest process makes every later
+    ``imgsim`` process pool hang (see ``test_the_process_pool_works_after_opencv_ran_here``
+    in test_api.py): without this, the CLI tests that run after this module would hang.
+    """
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    yield
+    cv2.setNumThreads(threads)
+
+
+def _phash_bytes(pixels: RGB) -> RGB:
+    """imagehash's 64 pHash bits of the same pixels, packed row-major."""
+    return np.packbits(imagehash.phash(Image.fromarray(pixels)).hash.flatten())
+
+
+@pytest.fixture
+def coffee(photos: dict[str, RGB]) -> RGB:
+    return photos["coffee"]
+
+
+@pytest.fixture
+def chelsea_png(tmp_path: Path, photos: dict[str, RGB]) -> Path:
+    path = tmp_path / "chelsea.png"
+    Image.fromarray(photos["chelsea"]).save(path)
+    return path
+
+
+# --------------------------------------------------------------------------- extract
+
+
+def test_extract_of_an_array_and_a_path_is_two_rows_of_8_bytes(
+    coffee: RGB, chelsea_png: Path
+) -> None:
+    hashes = imgsim.extract([coffee, chelsea_png], "phash")
+
+    assert (hashes.shape, hashes.dtype) == ((2, 8), np.dtype(np.uint8))
+
+
+def test_extract_of_an_array_and_a_path_gives_imagehash_bits(
+    coffee: RGB, photos: dict[str, RGB], chelsea_png: Path
+) -> None:
+    expected = np.stack([_phash_bytes(coffee), _phash_bytes(photos["chelsea"])])
+
+    hashes = imgsim.extract([coffee, str(chelsea_png)], "phash")
+
+    np.testing.assert_array_equal(hashes, expected)
+
+
+def test_extract_of_a_batch_array_equals_extract_of_its_images() -> None:
+    batch = np.random.default_rng(0).integers(0, 256, (5, 48, 64, 3), dtype=np.uint8)
+    one_by_one = np.stack([imgsim.extract([image], "thumb")[0] for image in batch])
+
+    vectors = imgsim.extract(batch, "thumb")
+
+    np.testing.assert_array_equal(vectors, one_by_one)
+
+
+def test_extract_of_a_batch_array_is_n_rows_of_float32() -> None:
+    batch = np.zeros((3, 40, 40, 3), dtype=np.uint8)
+
+    vectors = imgsim.extract(batch, "color_hist")
+
+    assert (vectors.shape, vectors.dtype) == ((3, 512), np.dtype(np.float32))
+
+
+def test_extract_of_a_gray_array_equals_extract_of_its_rgb_copy(coffee: RGB) -> None:
+    gray = coffee[:, :, 1]
+    rgb = np.repeat(gray[:, :, None], 3, axis=2)
+
+    np.testing.assert_array_equal(imgsim.extract([gray], "phash"), imgsim.extract([rgb], "phash"))
+
+
+@pytest.mark.parametrize(
+    ("images", "message"),
+    [
+        ([np.zeros((20, 30, 3), np.float32)], r"images\[0\] must have dtype uint8.*got float32"),
+        (np.zeros((2, 20, 30, 3), np.float64), r"images\[0\] must have dtype uint8.*got float64"),
+        ([np.zeros((20, 30, 4), np.uint8)], r"images\[0\] must have shape.*got \(20, 30, 4\)"),
+        ([np.zeros((0, 30, 3), np.uint8)], r"images\[0\] must have shape.*got \(0, 30, 3\)"),
+        ([np.zeros((20, 30, 3), np.uint8), 7], r"images\[1\] must be a numpy array or a path.*int"),
+        (np.zeros((20, 30, 3), np.uint8), r"images must be .*got \(20, 30, 3\)"),
+        (np.zeros((1, 1, 20, 30, 3), np.uint8), r"images must be .*got \(1, 1, 20, 30, 3\)"),
+    ],
+    ids=[
+        "float32_image",
+        "float64_batch",
+        "four_channels",
+        "empty_image",
+        "not_an_array",
+        "one_image_not_in_a_list",
+        "five_dimensions",
+    ],
+)
+def test_extract_rejects_a_bad_input_naming_the_argument_and_the_value(
+    images: object, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        imgsim.extract(images, "phash")  # type: ignore[arg-type]
+
+
+def test_extract_of_an_unknown_feature_lists_the_valid_ones(coffee: RGB) -> None:
+    with pytest.raises(UsageError, match=r"unknown feature 'nope'.*phash"):
+        imgsim.extract([coffee], "nope")
+
+
+def test_extract_of_a_bare_path_string_is_a_value_error_naming_images(chelsea_png: Path) -> None:
+    with pytest.raises(ValueError, match=r"images"):
+        imgsim.extract(str(chelsea_png), "phash")
+
+
+def test_extract_of_no_images_is_zero_rows_of_the_feature_width() -> None:
+    hashes = imgsim.extract([], "phash")
+
+    assert hashes.shape == (0, 8)
+
+
+# --------------------------------------------------------------------------- load_image
+
+
+def test_load_image_returns_the_pixels_of_a_png(chelsea_png: Path, photos: dict[str, RGB]) -> None:
+    pixels = imgsim.load_image(chelsea_png)
+
+    np.testing.assert_array_equal(pixels, photos["chelsea"])
+
+
+@pytest.mark.parametrize(
+    ("mode", "suffix"),
+    [("RGB", ".png"), ("L", ".png"), ("RGBA", ".png"), ("P", ".png"), ("RGB", ".jpg")],
+)
+def test_load_image_returns_h_w_3_uint8(
+    tmp_path: Path, coffee: RGB, mode: str, suffix: str
+) -> None:
+    path = tmp_path / f"coffee_{mode}{suffix}"
+    Image.fromarray(coffee).convert(mode).save(path)
+
+    pixels = imgsim.load_image(path)
+
+    assert (pixels.shape, pixels.dtype) == ((*coffee.shape[:2], 3), np.dtype(np.uint8))
+
+
+# --------------------------------------------------------------------------- engine after the API
+
+POOL_AFTER_OPENCV = """
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+import imgsim
+from imgsim.engine import ExtractOptions, extract_files
+
+imgsim.extract([np.zeros((1024, 1024, 3), np.uint8)], "thumb")  # OpenCV's thread pool starts
+time.sleep(0.5)  # and its threads go idle, waiting on the pool's condition variable
+paths = [Path(arg) for arg in sys.argv[1:]]
+options = ExtractOptions(features=("thumb",))
+print(len(list(extract_files(paths, options, workers=2, chunk_size=1))))
+"""
+POOL_TIMEOUT_SECONDS = 5
+"""The script takes about a second when it works."""
+
+
+def test_the_process_pool_works_after_opencv_ran_here(tmp_path: Path) -> None:
+    paths = [tmp_path / f"{index}.png" for index in range(2)]
+    for path in paths:
+        Image.fromarray(np.zeros((40, 50, 3), np.uint8)).save(path)
+    script = subprocess.Popen(
+        [sys.executable, "-c", POOL_AFTER_OPENCV, *map(str, paths)],
+        stdout=subprocess.PIPE,
+        start_new_session=True,  # its own process group: a hung pool is killed with it
+    )
+    try:
+        output, _ = script.communicate(timeout=POOL_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        os.killpg(script.pid, signal.SIGKILL)
+        script.communicate()
+        output = b"hung"
+
+    assert output.strip() == b"2"

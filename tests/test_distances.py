@@ -1,0 +1,362 @@
+"""Every distance against SciPy, OpenCV or its textbook formula, and the metric axioms.
+
+References: ``scipy.spatial.distance`` (its functions and ``cdist``),
+``cv2.compareHist``, and direct NumPy formulas, on random vectors and on real
+L1-normalised colour histograms of photographs. Hypothesis checks symmetry,
+identity, non-negativity and the range each entry of the registry declares.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import cv2
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from numpy.typing import NDArray
+from scipy.spatial import distance as scipy_distance
+
+import imgsim
+from imgsim.errors import UsageError
+from imgsim.metrics.distances import DISTANCES
+
+Vector = NDArray[np.float64]
+Reference = Callable[[Vector, Vector], float]
+
+REL = 1e-9
+ABS = 1e-12
+"""For values that are 0 up to rounding (e.g. the cosine of near-orthogonal vectors)."""
+SQRT_NEAR_ZERO = 1e-7
+"""OpenCV's Bhattacharyya and the Hellinger formula are sqrt(1 − BC): near BC = 1, a
+rounding of 1e-16 in BC becomes 1e-8."""
+NORMALISED_INPUT = {"hellinger"}
+"""Defined on probability vectors and, unlike bhattacharyya, does not normalise them itself."""
+
+
+def _absolute_tolerance(name: str) -> float:
+    return SQRT_NEAR_ZERO if name in {"bhattacharyya", "hellinger"} else ABS
+
+
+def _inputs(name: str, x: Vector) -> Vector:
+    """Vectors (rows) as the distance expects them: L1-normalised in float64 for hellinger."""
+    if name in NORMALISED_INPUT:
+        return np.asarray(x / x.sum(axis=-1, keepdims=True), dtype=np.float64)
+    return x
+
+
+def _cv2(method: int) -> Reference:
+    def compare(u: Vector, v: Vector) -> float:
+        return float(cv2.compareHist(u.astype(np.float32), v.astype(np.float32), method))
+
+    return compare
+
+
+def _chi2_formula(u: Vector, v: Vector) -> float:
+    """½ Σ (u − v)² / (u + v), bins empty in both left out."""
+    total = u + v
+    used = total != 0
+    return float(0.5 * np.sum((u[used] - v[used]) ** 2 / total[used]))
+
+
+def _hellinger_formula(p: Vector, q: Vector) -> float:
+    """sqrt(1 − Σ sqrt(p q)) of L1-normalised histograms p and q."""
+    return math.sqrt(max(1.0 - float(np.sum(np.sqrt(p * q))), 0.0))
+
+
+REFERENCES: dict[str, Reference] = {
+    "euclidean": scipy_distance.euclidean,
+    "sqeuclidean": scipy_distance.sqeuclidean,
+    "manhattan": scipy_distance.cityblock,
+    "cityblock": scipy_distance.cityblock,
+    "chebyshev": scipy_distance.chebyshev,
+    "cosine": lambda u, v: 1.0 - scipy_distance.cosine(u, v),
+    "jensenshannon": scipy_distance.jensenshannon,
+    "correlation": _cv2(cv2.HISTCMP_CORREL),
+    "bhattacharyya": _cv2(cv2.HISTCMP_BHATTACHARYYA),
+    "intersection": _cv2(cv2.HISTCMP_INTERSECT),
+    "chi2": _chi2_formula,
+    "hellinger": _hellinger_formula,
+}
+CDIST_NAMES = {
+    "euclidean": "euclidean",
+    "sqeuclidean": "sqeuclidean",
+    "manhattan": "cityblock",
+    "cityblock": "cityblock",
+    "chebyshev": "chebyshev",
+    "jensenshannon": "jensenshannon",
+}
+SIMILARITIES = {"cosine", "correlation", "intersection"}
+
+
+def _random_pairs() -> list[tuple[Vector, Vector]]:
+    """Non-negative random vectors of several lengths, float32-exact (OpenCV works in float32)."""
+    rng = np.random.default_rng(0)
+    pairs = []
+    for length in (1, 3, 64, 512):
+        u, v = rng.random((2, length), dtype=np.float32).astype(np.float64)
+        pairs.append((u, v))
+    return pairs
+
+
+@pytest.fixture(scope="module")
+def histograms(photos: dict[str, NDArray[np.uint8]]) -> NDArray[np.float64]:
+    """Real L1-normalised HSV colour histograms, one row per photograph."""
+    return np.asarray(imgsim.extract(list(photos.values()), "color_hist"), dtype=np.float64)
+
+
+# --------------------------------------------------------------------------- references
+
+
+@pytest.mark.parametrize("name", list(REFERENCES))
+@pytest.mark.parametrize("pair", range(4), ids=["d=1", "d=3", "d=64", "d=512"])
+def test_distance_of_random_vectors_matches_reference(name: str, pair: int) -> None:
+    u, v = (_inputs(name, vector) for vector in _random_pairs()[pair])
+
+    ours = imgsim.distance(name, u, v)
+
+    assert ours == pytest.approx(REFERENCES[name](u, v), rel=REL, abs=_absolute_tolerance(name))
+
+
+@pytest.mark.parametrize("name", list(REFERENCES))
+def test_distance_of_colour_histograms_matches_reference(
+    name: str, histograms: NDArray[np.float64]
+) -> None:
+    rows = _inputs(name, histograms)
+    references = [REFERENCES[name](u, v) for u in rows for v in rows]
+
+    ours = [imgsim.distance(name, u, v) for u in rows for v in rows]
+
+    assert ours == pytest.approx(references, rel=REL, abs=_absolute_tolerance(name))
+
+
+@pytest.mark.parametrize("name", list(REFERENCES))
+def test_pairwise_of_colour_histograms_matches_reference(
+    name: str, histograms: NDArray[np.float64]
+) -> None:
+    x, y = _inputs(name, histograms[:5]), _inputs(name, histograms[3:])
+    expected = np.array([[REFERENCES[name](u, v) for v in y] for u in x])
+
+    ours = imgsim.pairwise(name, x, y)
+
+    np.testing.assert_allclose(ours, expected, rtol=REL, atol=_absolute_tolerance(name))
+
+
+@pytest.mark.parametrize("name", list(CDIST_NAMES))
+def test_pairwise_matches_scipy_cdist(name: str) -> None:
+    rng = np.random.default_rng(1)
+    x, y = rng.random((7, 40)), rng.random((5, 40))
+
+    ours = imgsim.pairwise(name, x, y)
+
+    np.testing.assert_allclose(ours, scipy_distance.cdist(x, y, CDIST_NAMES[name]), rtol=REL)
+
+
+def test_pairwise_cosine_is_one_minus_scipy_cdist_cosine() -> None:
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(7, 40)), rng.normal(size=(5, 40))
+
+    ours = imgsim.pairwise("cosine", x, y)
+
+    np.testing.assert_allclose(ours, 1.0 - scipy_distance.cdist(x, y, "cosine"), rtol=REL, atol=ABS)
+
+
+def test_cosine_of_signed_vectors_matches_scipy() -> None:
+    rng = np.random.default_rng(3)
+    u, v = rng.normal(size=(2, 100))
+
+    ours = imgsim.distance("cosine", u, v)
+
+    assert ours == pytest.approx(1.0 - scipy_distance.cosine(u, v), rel=REL)
+
+
+def test_correlation_of_signed_vectors_matches_opencv() -> None:
+    rng = np.random.default_rng(4)
+    u, v = rng.normal(size=(2, 100)).astype(np.float32).astype(np.float64)
+
+    ours = imgsim.distance("correlation", u, v)
+
+    assert ours == pytest.approx(_cv2(cv2.HISTCMP_CORREL)(u, v), rel=REL)
+
+
+def test_chi2_formula_is_a_quarter_of_opencv_chisqr_alt() -> None:
+    # Dyadic bin values: OpenCV sums and subtracts in float32, exactly for these.
+    rng = np.random.default_rng(5)
+    u, v = rng.integers(0, 1000, size=(2, 512)) / 1024.0
+
+    ours = imgsim.distance("chi2", u, v)
+
+    assert ours == pytest.approx(_cv2(cv2.HISTCMP_CHISQR_ALT)(u, v) / 4, rel=REL)
+
+
+def test_hamming_counts_the_differing_bits_of_photo_hashes(
+    photos: dict[str, NDArray[np.uint8]],
+) -> None:
+    hashes = imgsim.extract(list(photos.values()), "phash")
+    bits = np.unpackbits(hashes, axis=1)
+    expected = scipy_distance.cdist(bits, bits, "hamming") * bits.shape[1]
+
+    ours = imgsim.pairwise("hamming", hashes, hashes)
+
+    np.testing.assert_array_equal(ours, expected)
+
+
+def test_hamming_distance_of_random_bytes_matches_scipy() -> None:
+    rng = np.random.default_rng(6)
+    u, v = rng.integers(0, 256, size=(2, 32), dtype=np.uint8)
+    expected = scipy_distance.hamming(np.unpackbits(u), np.unpackbits(v)) * 256
+
+    ours = imgsim.distance("hamming", u, v)
+
+    assert ours == expected
+
+
+def test_unknown_distance_lists_the_valid_names() -> None:
+    with pytest.raises(UsageError, match="unknown distance 'nope'") as raised:
+        imgsim.distance("nope", [1.0], [2.0])
+
+    assert all(name in str(raised.value) for name in [*DISTANCES, "cityblock"])
+
+
+def test_vectors_of_different_lengths_name_both_lengths() -> None:
+    with pytest.raises(ValueError, match="same length, got 3 and 2"):
+        imgsim.distance("euclidean", [1.0, 2.0, 3.0], [1.0, 2.0])
+
+
+# --------------------------------------------------------------------------- properties
+
+HISTOGRAM_DISTANCES = {"chi2", "intersection", "bhattacharyya", "hellinger", "jensenshannon"}
+BITS = 64
+"""Hash length in the property tests (8 packed bytes, phash's default)."""
+
+
+def _declared_bounds(name: str) -> tuple[float, float]:
+    """The range the registry declares, e.g. ``[0, 1] on histograms``, as numbers."""
+    values = {
+        "0": 0.0,
+        "1": 1.0,
+        "-1": -1.0,
+        "inf": math.inf,
+        "sqrt(ln 2)": math.sqrt(math.log(2)),
+        "bits": float(BITS),
+    }
+    interval = DISTANCES[name].range.removesuffix(" on histograms")
+    low, high = interval[1:-1].split(", ")
+    return values[low], values[high]
+
+
+_finite = st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False)
+_mass = st.floats(0.0, 1e6, allow_nan=False, allow_subnormal=False)
+
+
+@st.composite
+def _vector_pair(draw: st.DrawFn, name: str) -> tuple[NDArray[np.generic], NDArray[np.generic]]:
+    """Two vectors from the domain of the distance: hashes, histograms, or real vectors."""
+    if name == "hamming":
+        packed = arrays(np.uint8, BITS // 8)
+        return draw(packed), draw(packed)
+    length = draw(st.integers(1, 24))
+    if name in HISTOGRAM_DISTANCES:
+        counts = arrays(np.float64, length, elements=_mass).filter(lambda c: c.sum() > 0)
+        u, v = draw(counts), draw(counts)
+        return u / u.sum(), v / v.sum()
+    real = arrays(np.float64, length, elements=_finite)
+    return draw(real), draw(real)
+
+
+def _pairs_for_every_distance() -> st.SearchStrategy[
+    tuple[str, tuple[NDArray[np.generic], NDArray[np.generic]]]
+]:
+    return st.sampled_from(list(DISTANCES)).flatmap(
+        lambda name: st.tuples(st.just(name), _vector_pair(name))
+    )
+
+
+@given(_pairs_for_every_distance())
+def test_every_distance_is_symmetric(
+    case: tuple[str, tuple[NDArray[np.generic], NDArray[np.generic]]],
+) -> None:
+    name, (u, v) = case
+
+    forward, backward = imgsim.distance(name, u, v), imgsim.distance(name, v, u)
+
+    assert forward == pytest.approx(backward, rel=1e-12, abs=1e-12)
+
+
+@given(_pairs_for_every_distance())
+def test_every_distance_stays_in_its_declared_range(
+    case: tuple[str, tuple[NDArray[np.generic], NDArray[np.generic]]],
+) -> None:
+    name, (u, v) = case
+    low, high = _declared_bounds(name)
+
+    value = imgsim.distance(name, u, v)
+
+    assert low - 1e-12 <= value <= high + 1e-12
+
+
+@given(_pairs_for_every_distance())
+def test_distances_are_never_negative(
+    case: tuple[str, tuple[NDArray[np.generic], NDArray[np.generic]]],
+) -> None:
+    name, (u, v) = case
+    if name in {"cosine", "correlation"}:
+        return  # similarities of signed vectors: negative means opposed
+
+    assert imgsim.distance(name, u, v) >= 0.0
+
+
+def _expected_self_value(name: str, u: NDArray[np.generic]) -> float:
+    if name in {"cosine", "correlation"}:
+        return 1.0
+    if name == "intersection":
+        return float(np.sum(u))
+    return 0.0
+
+
+@given(_pairs_for_every_distance())
+def test_every_vector_is_at_the_identity_value_from_itself(
+    case: tuple[str, tuple[NDArray[np.generic], NDArray[np.generic]]],
+) -> None:
+    name, (u, _) = case
+    if name == "cosine" and not np.any(u):
+        return  # the zero vector has no direction: cosine is defined as 0 there
+
+    value = imgsim.distance(name, u, u)
+
+    assert value == pytest.approx(_expected_self_value(name, u), rel=REL, abs=SQRT_NEAR_ZERO)
+
+
+def test_cosine_with_the_zero_vector_is_zero() -> None:
+    assert imgsim.distance("cosine", np.zeros(4), np.ones(4)) == 0.0
+
+
+@pytest.mark.parametrize("name", list(DISTANCES))
+def test_declared_range_is_understood(name: str) -> None:
+    low, high = _declared_bounds(name)
+
+    assert low < high
+
+
+_magnitudes = st.one_of(st.just(0.0), st.floats(1e-6, 1e6), st.floats(-1e6, -1e-6))
+
+
+@given(
+    st.sampled_from(["cosine", "correlation"]),
+    st.integers(2, 24).flatmap(
+        lambda n: st.tuples(*[arrays(np.float64, n, elements=_magnitudes)] * 2)
+    ),
+    st.integers(-150, 150),
+)
+def test_similarities_do_not_depend_on_the_scale_of_the_vectors(
+    name: str, pair: tuple[Vector, Vector], exponent: int
+) -> None:
+    u, v = pair
+    scaled = u * 10.0**exponent
+
+    value = imgsim.distance(name, scaled, v)
+
+    assert value == pytest.approx(imgsim.distance(name, u, v), rel=REL, abs=REL)

@@ -1,0 +1,290 @@
+"""Perceptual hashes against imagehash 4.3, bit for bit.
+
+The reference is ``str(imagehash.phash(Image.fromarray(pixels), hash_size=n))`` (and
+``dhash``, ``average_hash``, ``whash``): imgsim must give the same hex string from
+the same pixels, through the feature registry and through ``imgsim extract`` on PNG
+files, on real photographs, random noise and odd or tiny sizes. JPEGs are
+DCT-scaled by the command line (see ``hashes.WORK_PIXELS_PER_CELL``), so there the
+hashes are checked to stay within a few bits of imagehash on the full decode.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+from collections.abc import Callable
+from pathlib import Path
+from statistics import mean
+
+import imagehash
+import numpy as np
+import pytest
+from conftest import REPO, CliResult, CliRunnerFn
+from numpy.typing import NDArray
+from PIL import Image
+
+from imgsim.features import FeatureParams, get_feature, hash_to_hex
+from imgsim.images import decode_upright_rgb
+
+RGB = NDArray[np.uint8]
+
+HASHES = ("phash", "dhash", "ahash", "whash")
+IMAGEHASH: dict[str, Callable[..., imagehash.ImageHash]] = {
+    "phash": imagehash.phash,
+    "dhash": imagehash.dhash,
+    "ahash": imagehash.average_hash,
+    "whash": imagehash.whash,
+}
+HASHES_BY_SIZE = {8: HASHES, 16: HASHES, 6: ("phash", "dhash", "ahash")}
+"""imagehash's whash takes powers of two only; 6 is the non-power-of-two case."""
+CASES = [(name, size) for size, names in HASHES_BY_SIZE.items() for name in names]
+
+NOISE_SHAPES = ((257, 311), (311, 257), (64, 64), (9, 9), (3, 2), (1, 1))
+"""Rows, columns: odd sizes, a power of two, and images smaller than every thumbnail."""
+
+JPEG_COUNT = 40
+JPEG_MAX_BITS = 4
+JPEG_MEAN_BITS = 1.0
+
+
+def _noise(shape: tuple[int, int], seed: int) -> RGB:
+    return np.random.default_rng(seed).integers(0, 256, (*shape, 3), dtype=np.uint8)
+
+
+def _synthetic_images() -> dict[str, RGB]:
+    """Random noise at odd and tiny sizes, plus a flat image and a ramp (ties everywhere)."""
+    images = {f"noise_{h}x{w}": _noise((h, w), seed) for seed, (h, w) in enumerate(NOISE_SHAPES)}
+    images["flat"] = np.full((40, 50, 3), 128, dtype=np.uint8)
+    ramp = np.linspace(0, 255, 70).round().astype(np.uint8)
+    images["ramp"] = np.repeat(np.tile(ramp, (30, 1))[:, :, None], 3, axis=2)
+    return images
+
+
+def reference_hex(name: str, pixels: RGB, hash_size: int) -> str:
+    """imagehash's hex string of the same pixels."""
+    return str(IMAGEHASH[name](Image.fromarray(pixels), hash_size=hash_size))
+
+
+def imgsim_hex(name: str, pixels: RGB, hash_size: int) -> str:
+    packed = get_feature(name).extract(pixels, FeatureParams(hash_size=hash_size))
+    return hash_to_hex(packed.astype(np.uint8), hash_size * hash_size)
+
+
+def _decoded(path: Path) -> RGB:
+    """The pixels of a file as Pillow decodes them at full size: the independent side."""
+    with Image.open(path) as image:
+        return np.asarray(image.convert("RGB"))
+
+
+def _hamming_hex(a: str, b: str) -> int:
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+def _extract_csv(cli: CliRunnerFn, *args: str | Path) -> dict[str, dict[str, str]]:
+    """Rows of ``imgsim extract … --format csv`` by file name."""
+    result: CliResult = cli("extract", *args, "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    return {Path(row["path"]).name: row for row in csv.DictReader(io.StringIO(result.stdout))}
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep any feature store the command line opens out of the user's cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+
+@pytest.fixture(scope="session")
+def png_folder(tmp_path_factory: pytest.TempPathFactory, photos: dict[str, RGB]) -> Path:
+    """Every photograph and synthetic image as a lossless PNG."""
+    folder = tmp_path_factory.mktemp("png")
+    for name, pixels in {**photos, **_synthetic_images()}.items():
+        Image.fromarray(pixels).save(folder / f"{name}.png")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def jpeg_corpus(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """1024x768 JPEGs (quality 90) of random crops of the photographs, built as bench/ does."""
+    spec = importlib.util.spec_from_file_location("bench_corpus", REPO / "bench" / "corpus.py")
+    if spec is None or spec.loader is None:
+        raise ImportError("cannot load bench/corpus.py")
+    corpus = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(corpus)
+    paths: list[Path] = corpus.build(tmp_path_factory.mktemp("jpeg"), JPEG_COUNT, seed=0)
+    return paths
+
+
+@pytest.fixture(scope="session")
+def full_decode_hashes(jpeg_corpus: list[Path]) -> dict[str, dict[str, str]]:
+    """imagehash of every JPEG decoded at full size: {file name: {hash: hex}}."""
+    hashes = {}
+    for path in jpeg_corpus:
+        pixels = _decoded(path)
+        hashes[path.name] = {name: reference_hex(name, pixels, 8) for name in HASHES}
+    return hashes
+
+
+def _jpeg_distances(
+    cli: CliRunnerFn, folder: Path, reference: dict[str, dict[str, str]], name: str
+) -> list[int]:
+    """Bits by which the command line's hash differs from imagehash's, file by file."""
+    rows = _extract_csv(cli, folder, "-f", name)
+    return [_hamming_hex(rows[file][name], hashes[name]) for file, hashes in reference.items()]
+
+
+# --------------------------------------------------------------------------- same pixels
+
+
+@pytest.mark.parametrize(("name", "hash_size"), CASES)
+def test_photos_hash_exactly_as_imagehash(
+    photos: dict[str, RGB], name: str, hash_size: int
+) -> None:
+    expected = {photo: reference_hex(name, pixels, hash_size) for photo, pixels in photos.items()}
+
+    actual = {photo: imgsim_hex(name, pixels, hash_size) for photo, pixels in photos.items()}
+
+    assert actual == expected
+
+
+@pytest.mark.parametrize(("name", "hash_size"), CASES)
+def test_noise_odd_and_tiny_images_hash_exactly_as_imagehash(name: str, hash_size: int) -> None:
+    images = _synthetic_images()
+    expected = {key: reference_hex(name, pixels, hash_size) for key, pixels in images.items()}
+
+    actual = {key: imgsim_hex(name, pixels, hash_size) for key, pixels in images.items()}
+
+    assert actual == expected
+
+
+@pytest.mark.parametrize("hash_size", sorted(HASHES_BY_SIZE))
+def test_cli_hashes_png_files_exactly_as_imagehash(
+    cli: CliRunnerFn, png_folder: Path, hash_size: int
+) -> None:
+    names = HASHES_BY_SIZE[hash_size]
+    files = sorted(png_folder.glob("*.png"))
+    expected = {
+        (file.name, name): reference_hex(name, _decoded(file), hash_size)
+        for file in files
+        for name in names
+    }
+
+    rows = _extract_csv(cli, png_folder, "-f", ",".join(names), "--hash-size", str(hash_size))
+
+    assert {(file, name): rows[file][name] for file, name in expected} == expected
+
+
+# --------------------------------------------------------------------------- packed storage
+
+
+@pytest.mark.parametrize(("name", "hash_size"), CASES)
+def test_hashes_are_packed_into_whole_bytes(
+    photos: dict[str, RGB], name: str, hash_size: int
+) -> None:
+    bits = hash_size * hash_size
+
+    packed = get_feature(name).extract(photos["coffee"], FeatureParams(hash_size=hash_size))
+
+    assert (packed.dtype, packed.shape) == (np.dtype(np.uint8), (-(-bits // 8),))
+
+
+@pytest.mark.parametrize(("name", "hash_size"), CASES)
+def test_packed_bits_are_imagehash_bits_row_major_then_zero_padding(
+    photos: dict[str, RGB], name: str, hash_size: int
+) -> None:
+    pixels = photos["chelsea"]
+    reference_bits = IMAGEHASH[name](Image.fromarray(pixels), hash_size=hash_size).hash.flatten()
+    padding = np.zeros(-len(reference_bits) % 8, dtype=np.uint8)
+    expected = np.concatenate([reference_bits.astype(np.uint8), padding])
+
+    packed = get_feature(name).extract(pixels, FeatureParams(hash_size=hash_size))
+
+    np.testing.assert_array_equal(np.unpackbits(packed.astype(np.uint8)), expected)
+
+
+def test_whash_with_a_hash_size_not_a_power_of_two_is_a_usage_error(
+    cli: CliRunnerFn, png_folder: Path
+) -> None:
+    result = cli("extract", png_folder / "coffee.png", "-f", "whash", "--hash-size", "6")
+
+    assert (result.exit_code, "power of 2" in result.stderr, result.stdout) == (2, True, "")
+
+
+# --------------------------------------------------------------------------- invariance
+
+
+def _half_size(pixels: RGB) -> RGB:
+    image = Image.fromarray(pixels)
+    return np.asarray(image.resize((image.width // 2, image.height // 2), Image.Resampling.LANCZOS))
+
+
+def _jpeg_quality_75(pixels: RGB) -> RGB:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="JPEG", quality=75)
+    with Image.open(buffer) as image:
+        return np.asarray(image.convert("RGB"))
+
+
+COPY_MAX_BITS = 4
+"""A resized or re-encoded copy stays this close; distinct photographs are all further than
+``DISTINCT_MIN_BITS`` apart (measured: 14 or more for every hash), so the bound means something."""
+DISTINCT_MIN_BITS = 10
+
+
+@pytest.mark.parametrize("copy", [_half_size, _jpeg_quality_75], ids=["half_size", "jpeg_q75"])
+@pytest.mark.parametrize("name", HASHES)
+def test_a_resized_or_reencoded_copy_hashes_within_a_few_bits(
+    photos: dict[str, RGB], name: str, copy: Callable[[RGB], RGB]
+) -> None:
+    distances = {
+        photo: _hamming_hex(imgsim_hex(name, pixels, 8), imgsim_hex(name, copy(pixels), 8))
+        for photo, pixels in photos.items()
+    }
+
+    assert max(distances.values()) <= COPY_MAX_BITS, distances
+
+
+@pytest.mark.parametrize("name", HASHES)
+def test_distinct_photographs_hash_far_apart(photos: dict[str, RGB], name: str) -> None:
+    hexes = {photo: imgsim_hex(name, pixels, 8) for photo, pixels in photos.items()}
+
+    closest = min(_hamming_hex(hexes[a], hexes[b]) for a in hexes for b in hexes if a < b)
+
+    assert closest > DISTINCT_MIN_BITS
+
+
+# --------------------------------------------------------------------------- JPEG DCT scaling
+
+
+def test_the_cli_decodes_the_jpeg_corpus_dct_scaled(jpeg_corpus: list[Path]) -> None:
+    """Precondition of the bounds below: the command line really decodes these JPEGs small."""
+    params = FeatureParams(hash_size=8)
+    min_side = get_feature("phash").work_side(params)
+
+    decoded = decode_upright_rgb(jpeg_corpus[0], min_side=min_side)
+
+    assert decoded.pixels.shape == (192, 256, 3)
+
+
+@pytest.mark.parametrize("name", HASHES)
+def test_dct_scaled_jpeg_hashes_are_within_a_few_bits_of_the_full_decode(
+    cli: CliRunnerFn,
+    jpeg_corpus: list[Path],
+    full_decode_hashes: dict[str, dict[str, str]],
+    name: str,
+) -> None:
+    distances = _jpeg_distances(cli, jpeg_corpus[0].parent, full_decode_hashes, name)
+
+    assert max(distances) <= JPEG_MAX_BITS, distances
+
+
+@pytest.mark.parametrize("name", HASHES)
+def test_dct_scaled_jpeg_hashes_differ_by_under_one_bit_on_average(
+    cli: CliRunnerFn,
+    jpeg_corpus: list[Path],
+    full_decode_hashes: dict[str, dict[str, str]],
+    name: str,
+) -> None:
+    distances = _jpeg_distances(cli, jpeg_corpus[0].parent, full_decode_hashes, name)
+
+    assert mean(distances) < JPEG_MEAN_BITS, distances
