@@ -14,8 +14,13 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/imgsim list
-	$(BIN)/imgsim extract sample_images -f phash,dhash,color_hist --workers 2 --format table
+	$(BIN)/imgsim extract sample_images/reference -f phash,dhash,color_hist --format table
+	$(BIN)/imgsim compare sample_images/generated sample_images/reference \
+		-m ssim,psnr,phash,color_hist --format table --gate "mean(ssim)>=0.5"
+	@echo "--- the same comparison with a stricter gate, which fails (exit 1) on purpose:"
+	$(BIN)/imgsim compare sample_images/generated sample_images/reference \
+		-m ssim --format csv --gate "ssim>=0.8" \
+		|| echo "--- exit status $$?: the gate failed, as a CI job would"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

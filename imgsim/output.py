@@ -39,6 +39,8 @@ class Format(str, Enum):
 _SUFFIX_FORMATS = {".csv": Format.csv, ".json": Format.json, ".jsonl": Format.jsonl}
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _TABLE_VECTOR_PREVIEW = 3
+_TABLE_PATH_WIDTH = 48
+_PATH_COLUMNS = frozenset({"path", "a", "b", "query", "match"})
 
 
 def format_for_path(path: Path, *, allow_npz: bool = False) -> Format | None:
@@ -161,8 +163,14 @@ def _write_table(
     if any(row.get("error") for row in rows):
         shown.append("error")
     for column in shown:
+        numeric = _is_numeric(rows, column)
+        longest = max((len(str(row.get(column) or "")) for row in rows), default=0)
         table.add_column(
-            column, justify="right" if _is_numeric(rows, column) else "left", overflow="fold"
+            column,
+            justify="right" if numeric else "left",
+            overflow="fold",
+            # Paths and hashes stay on one line when they reasonably can.
+            min_width=min(longest, _TABLE_PATH_WIDTH) if column in _PATH_COLUMNS else None,
         )
     for row in rows:
         table.add_row(*(_table_cell(row.get(column)) for column in shown))

@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 from PIL import Image
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-from imgsim.api import compare
+import imgsim
 from imgsim.metrics import PIXEL_METRICS
 
 RGB = NDArray[np.uint8]
@@ -589,7 +589,6 @@ def test_two_workers_finish_after_opencv_ran_in_the_same_process(
 
 
 # --------------------------------------------------------------------------- Python API
-# ``compare`` comes from imgsim.api: see test_imgsim_compare_stays_the_function_after_extract.
 
 
 _COMPARE_AFTER_EXTRACT = """
@@ -619,7 +618,7 @@ def test_python_compare_on_arrays_matches_scikit_image(photos: dict[str, RGB]) -
     a = _small(photos["coffee"])
     b = np.clip(a + np.random.default_rng(0).normal(0, 8, a.shape), 0, 255).astype(np.uint8)
 
-    values = compare(a, b, metrics=["ssim", "psnr"])
+    values = imgsim.compare(a, b, metrics=["ssim", "psnr"])
 
     assert values == pytest.approx(
         {"ssim": _skimage_ssim(a, b), "psnr": peak_signal_noise_ratio(a, b, data_range=255)},
@@ -633,26 +632,26 @@ def test_python_compare_on_paths_equals_compare_on_the_decoded_arrays(
     a, b = cat_pair
     metrics = ["ssim", "psnr", "phash", "color_hist:intersection"]
 
-    from_paths = compare(a, b, metrics=metrics)
+    from_paths = imgsim.compare(a, b, metrics=metrics)
 
-    assert from_paths == compare(_decoded(a), _decoded(b), metrics=metrics)
+    assert from_paths == imgsim.compare(_decoded(a), _decoded(b), metrics=metrics)
 
 
 def test_python_compare_of_identical_arrays_has_infinite_psnr(photos: dict[str, RGB]) -> None:
     a = _small(photos["coffee"])
 
-    assert compare(a, a.copy(), metrics=["psnr"]) == {"psnr": float("inf")}
+    assert imgsim.compare(a, a.copy(), metrics=["psnr"]) == {"psnr": float("inf")}
 
 
 def test_python_compare_refuses_different_sizes_naming_both(photos: dict[str, RGB]) -> None:
     a, b = _small(photos["coffee"], (64, 48)), _small(photos["coffee"], (64, 40))
 
     with pytest.raises(ValueError, match="got 64x48 and 64x40"):
-        compare(a, b, metrics=["ssim"])
+        imgsim.compare(a, b, metrics=["ssim"])
 
 
 def test_python_compare_refuses_images_too_small_for_ms_ssim(photos: dict[str, RGB]) -> None:
     a = _small(photos["coffee"])
 
     with pytest.raises(ValueError, match="at least 176x176 pixels"):
-        compare(a, a, metrics=["ms_ssim"])
+        imgsim.compare(a, a, metrics=["ms_ssim"])
