@@ -33,12 +33,27 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:
-    from imgsim.api import compare, extract
-    from imgsim.errors import BadImage, ImgsimError, UsageError
-    from imgsim.features import FEATURES, FeatureParams
-    from imgsim.images import decode_upright_rgb, discover, load_image
-    from imgsim.metrics.distances import distance, pairwise
-    from imgsim.metrics.fullref import mae, ms_ssim, mse, psnr, rmse, ssim
+    from imgsim.api import compare as compare, extract as extract
+    from imgsim.errors import (
+        BadImage as BadImage,
+        ImgsimError as ImgsimError,
+        UsageError as UsageError,
+    )
+    from imgsim.features import FEATURES as FEATURES, FeatureParams as FeatureParams
+    from imgsim.images import (
+        decode_upright_rgb as decode_upright_rgb,
+        discover as discover,
+        load_image as load_image,
+    )
+    from imgsim.metrics.distances import distance as distance, pairwise as pairwise
+    from imgsim.metrics.fullref import (
+        mae as mae,
+        ms_ssim as ms_ssim,
+        mse as mse,
+        psnr as psnr,
+        rmse as rmse,
+        ssim as ssim,
+    )
 
 __all__ = [*_EXPORTS, "__version__"]
 
