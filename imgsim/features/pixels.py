@@ -17,4 +17,5 @@ def gray_thumbnail(image: NDArray[np.uint8]) -> NDArray[np.float32]:
     # Averaged in float64: float32 area weights leave a white image at 1 ± 4e-7, outside [0, 1].
     gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float64)
     small = cv2.resize(gray, (THUMB_SIDE, THUMB_SIDE), interpolation=cv2.INTER_AREA)
-    return (small.reshape(-1) / 255.0).astype(np.float32)
+    # Enlarging tiny images interpolates; rounding can still step past 1 by an ulp.
+    return np.asarray(np.clip(small.reshape(-1) / 255.0, 0.0, 1.0), dtype=np.float32)
