@@ -8,8 +8,10 @@ Results are identical for any number of workers or chunk size.
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import os
+import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -162,14 +164,23 @@ def _chunk_size(count: int, workers: int) -> int:
     return max(1, min(_MAX_CHUNK, -(-count // (workers * 8))))
 
 
+_WORKER_MODULES = ("cv2", "scipy.fft", "imgsim.pairs", "imgsim.features.hashes")
+
+
 def _pool_context() -> multiprocessing.context.BaseContext:
-    # A plain fork can inherit OpenCV's thread pool in a locked state (after any
-    # multi-threaded cv2 call in this process) and hang the worker. A fork server
-    # that imported the heavy modules once, before any such call, forks clean
-    # workers quickly.
+    # A forked child can inherit OpenCV's thread pool in a locked state and hang,
+    # but only once a multi-threaded cv2 call has run in this process. If cv2 is
+    # not even imported yet, nothing can have run: import the workers' modules
+    # here (importing starts no threads) and fork, which starts workers at once.
+    # Otherwise a fork server that imported them before any such call forks clean
+    # workers.
+    if sys.platform.startswith("linux") and "cv2" not in sys.modules:
+        for module in _WORKER_MODULES:
+            importlib.import_module(module)
+        return multiprocessing.get_context("fork")
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["imgsim.pairs", "imgsim.features.hashes", "scipy.fft"])
+        context.set_forkserver_preload(list(_WORKER_MODULES))
         return context
     return multiprocessing.get_context("spawn")
 

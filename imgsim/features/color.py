@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-WORK_SIDE = 256
+WORK_SIDE = 128
 """Pixels per side the colour histogram is computed from, at least (JPEGs may be DCT-scaled)."""
 
 
