@@ -10,10 +10,8 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import cv2
 import imagehash
 import numpy as np
 import pytest
@@ -24,20 +22,6 @@ import imgsim
 from imgsim.errors import UsageError
 
 RGB = NDArray[np.uint8]
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _opencv_single_threaded() -> Iterator[None]:
-    """Run OpenCV single-threaded here, then restore its setting.
-
-    An OpenCV thread pool left alive in the pytest process makes every later
-    ``imgsim`` process pool hang (see ``test_the_process_pool_works_after_opencv_ran_here``
-    in test_api.py): without this, the CLI tests that run after this module would hang.
-    """
-    threads = cv2.getNumThreads()
-    cv2.setNumThreads(1)
-    yield
-    cv2.setNumThreads(threads)
 
 
 def _phash_bytes(pixels: RGB) -> RGB:

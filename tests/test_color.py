@@ -8,9 +8,6 @@ NumPy, binned with ``numpy.histogramdd`` on equal-width edges and L1-normalised;
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import cv2
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -36,20 +33,6 @@ LUMA_ROUNDING = 0.6 / 255
 """OpenCV rounds the gray image to integers before averaging (fixed-point weights): each
 luma is off by at most 0.5 (plus ~0.01 from the 14-bit weights), and an average of values
 each within 0.5 of the truth is itself within 0.5."""
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _opencv_single_threaded() -> Iterator[None]:
-    """Run OpenCV single-threaded here, then restore its setting.
-
-    An OpenCV thread pool left alive in the pytest process makes every later
-    ``imgsim`` process pool hang (see ``test_the_process_pool_works_after_opencv_ran_here``
-    in test_api.py): without this, the CLI tests that run after this module would hang.
-    """
-    threads = cv2.getNumThreads()
-    cv2.setNumThreads(1)
-    yield
-    cv2.setNumThreads(threads)
 
 
 def _reciprocal_table(numerator: int) -> NDArray[np.int64]:
