@@ -431,7 +431,7 @@ class _PairStatus:
         if self.unreadable:
             parts.append(f"{self.unreadable} with unreadable images")
         if self.size_mismatches:
-            parts.append(f"{self.size_mismatches} with different sizes")
+            parts.append(f"{self.size_mismatches} not scored for their size")
         return ", ".join(parts)
 
 
