@@ -9,15 +9,13 @@ Results are identical for any number of workers or chunk size.
 from __future__ import annotations
 
 import importlib
-import multiprocessing
 import os
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,6 +23,10 @@ from numpy.typing import NDArray
 from imgsim.errors import BadImage
 from imgsim.features import FeatureParams, check_params, decode_side, extract_one, resolve_features
 from imgsim.images import DEFAULT_MAX_PIXELS, decode_upright_rgb
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+    from multiprocessing.context import BaseContext
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -137,6 +139,8 @@ def ordered_map(
                 progress(len(results))
             yield from results
         return
+    from concurrent.futures import ProcessPoolExecutor  # only jobs that need a pool pay for it
+
     with ProcessPoolExecutor(
         max_workers=min(workers, len(chunks)),
         mp_context=_pool_context(),
@@ -167,7 +171,9 @@ def _chunk_size(count: int, workers: int) -> int:
 _WORKER_MODULES = ("cv2", "scipy.fft", "imgsim.pairs", "imgsim.features.hashes")
 
 
-def _pool_context() -> multiprocessing.context.BaseContext:
+def _pool_context() -> BaseContext:
+    import multiprocessing
+
     # A forked child can inherit OpenCV's thread pool in a locked state and hang,
     # but only once a multi-threaded cv2 call has run in this process. If cv2 is
     # not even imported yet, nothing can have run: import the workers' modules
