@@ -45,11 +45,9 @@ def extract(
         extract_one(_pixels(image, f"images[{index}]"), [spec], params)[spec.name]
         for index, image in enumerate(batch)
     ]
-    dtype = np.uint8 if spec.kind == "hash" else np.float32
     if not vectors:
-        width = (spec.dim(params) + 7) // 8 if spec.kind == "hash" else spec.dim(params)
-        return np.zeros((0, width), dtype=dtype)
-    return np.stack(vectors).astype(dtype, copy=False)
+        return np.zeros((0, spec.stored_width(params)), dtype=spec.stored_dtype)
+    return np.stack(vectors).astype(spec.stored_dtype, copy=False)
 
 
 def compare(

@@ -87,10 +87,7 @@ def _handle_errors(command: Command) -> Command:
     def wrapper(*args: Any, **kwargs: Any) -> None:
         try:
             command(*args, **kwargs)
-        except UsageError as error:
-            _error(str(error))
-            raise typer.Exit(EXIT_USAGE) from None
-        except ImgsimError as error:
+        except ImgsimError as error:  # UsageError and every other deliberate error
             _error(str(error))
             raise typer.Exit(EXIT_USAGE) from None
         except BrokenPipeError:  # e.g. `imgsim extract … | head`
@@ -165,7 +162,7 @@ def extract(
     params = FeatureParams(hash_size=hash_size, bins=bins)
     npz_out = out if out is not None and format_for_path(out, allow_npz=True) is None else None
     output_format = Format.csv if npz_out is not None else _resolve_format(fmt, out)
-    files = _discover_images(paths, quiet=quiet)
+    files = _discover_images(paths)
     options = ExtractOptions(
         features=tuple(spec.name for spec in specs),
         params=params,
@@ -212,7 +209,7 @@ class _Tally:
         return EXIT_UNREADABLE if self.failed and not skip_bad else EXIT_OK
 
 
-def _discover_images(paths: list[Path], *, quiet: bool) -> list[Path]:
+def _discover_images(paths: list[Path]) -> list[Path]:
     from imgsim.images import discover
 
     found = discover(paths)
@@ -255,9 +252,9 @@ def _write_extract_npz(
             columns[spec.name].append(result.features[spec.name])
     arrays: dict[str, Any] = {"paths": np.array(paths, dtype=str)}
     for spec in specs:
-        dtype = np.uint8 if spec.kind == "hash" else np.float32
-        width = (spec.dim(params) + 7) // 8 if spec.kind == "hash" else spec.dim(params)
-        arrays[spec.name] = np.array(columns[spec.name], dtype=dtype).reshape(len(paths), width)
+        arrays[spec.name] = np.array(columns[spec.name], dtype=spec.stored_dtype).reshape(
+            len(paths), spec.stored_width(params)
+        )
     meta = {
         "imgsim_version": __version__,
         "features": {

@@ -258,29 +258,19 @@ def _to_rgb_uint8(image: Image.Image) -> RGBArray:
         return _gray_to_rgb(_scale_to_uint8(np.asarray(image), 0.0, 65535.0))
     if mode == "I":
         values = np.asarray(image)
-        low, high = (
-            (0.0, 65535.0)
-            if values.min() >= 0 and values.max() <= 65535
-            else (
-                float(values.min()),
-                float(values.max()),
-            )
-        )
-        return _gray_to_rgb(_scale_to_uint8(values, low, high))
+        return _gray_to_rgb(_scale_to_uint8(values, *_value_range(values, 65535.0)))
     if mode == "F":
         values = np.nan_to_num(np.asarray(image, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
-        low, high = (
-            (0.0, 1.0)
-            if values.min() >= 0 and values.max() <= 1
-            else (
-                float(values.min()),
-                float(values.max()),
-            )
-        )
-        return _gray_to_rgb(_scale_to_uint8(values, low, high))
+        return _gray_to_rgb(_scale_to_uint8(values, *_value_range(values, 1.0)))
     if mode == "L":
         return _gray_to_rgb(np.asarray(image))
     return np.asarray(image.convert("RGB"))
+
+
+def _value_range(values: NDArray[np.generic], nominal_high: float) -> tuple[float, float]:
+    """[0, nominal_high] when the values lie there (16-bit or [0, 1] data), else their min..max."""
+    low, high = float(values.min()), float(values.max())
+    return (0.0, nominal_high) if low >= 0 and high <= nominal_high else (low, high)
 
 
 def _scale_to_uint8(values: NDArray[np.generic], low: float, high: float) -> NDArray[np.uint8]:

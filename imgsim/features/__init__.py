@@ -61,6 +61,15 @@ class FeatureSpec:
         """The feature of one image: packed ``uint8`` bits for hashes, ``float32`` otherwise."""
         return self.compute(image, params)
 
+    @property
+    def stored_dtype(self) -> type[np.generic]:
+        """``uint8`` for packed hash bits, ``float32`` for every other feature."""
+        return np.uint8 if self.kind == "hash" else np.float32
+
+    def stored_width(self, params: FeatureParams) -> int:
+        """Values per image as stored: bytes of packed bits for hashes, else :attr:`dim`."""
+        return (self.dim(params) + 7) // 8 if self.kind == "hash" else self.dim(params)
+
     def param_values(self, params: FeatureParams) -> dict[str, int]:
         """The options this feature depends on, with their values."""
         return {name: getattr(params, name) for name in self.uses}
