@@ -8,6 +8,7 @@ Results are identical for any number of workers or chunk size.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import sys
@@ -21,7 +22,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from imgsim.errors import BadImage
-from imgsim.features import FeatureParams, check_params, decode_side, extract_one, resolve_features
+from imgsim.features import (
+    FeatureParams,
+    FeatureSpec,
+    check_params,
+    decode_side,
+    extract_one,
+    needs_color,
+    resolve_features,
+)
 from imgsim.images import DEFAULT_MAX_PIXELS, decode_upright_rgb
 
 if TYPE_CHECKING:
@@ -67,15 +76,31 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What :class:`ExtractOptions` imply for every file, worked out once."""
+
+    specs: tuple[FeatureSpec, ...]
+    min_side: int | None
+    gray: bool
+
+
+@functools.lru_cache(maxsize=16)
+def _plan(options: ExtractOptions) -> _Plan:
+    specs = tuple(resolve_features(options.features))
+    return _Plan(specs, decode_side(specs, options.params), gray=not needs_color(specs))
+
+
 def extract_file(path: Path, options: ExtractOptions) -> ImageResult:
     """Decode one file once and compute every requested feature from that decode."""
-    specs = resolve_features(options.features)
+    plan = _plan(options)
     try:
         decoded = decode_upright_rgb(
             path,
             max_pixels=options.max_pixels,
-            min_side=decode_side(specs, options.params),
+            min_side=plan.min_side,
             max_side=options.max_side,
+            gray=plan.gray,
         )
     except BadImage as error:
         return ImageResult(path=path, error=error.reason)
@@ -83,7 +108,7 @@ def extract_file(path: Path, options: ExtractOptions) -> ImageResult:
         path=path,
         width=decoded.width,
         height=decoded.height,
-        features=extract_one(decoded.pixels, specs, options.params),
+        features=extract_one(decoded.pixels, plan.specs, options.params),
     )
 
 

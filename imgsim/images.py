@@ -10,6 +10,7 @@ person understands.
 from __future__ import annotations
 
 import os
+import stat
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -55,8 +56,9 @@ RGBArray = NDArray[np.uint8]
 class DecodedImage:
     """An upright RGB image and the size of the original it was decoded from."""
 
-    pixels: RGBArray
-    """H x W x 3 ``uint8``, possibly at a reduced working size."""
+    pixels: NDArray[np.uint8]
+    """H x W x 3 ``uint8`` RGB (H x W luma when decoded with ``gray=True``), possibly at
+    a reduced working size."""
     width: int
     """Width of the upright original, in pixels."""
     height: int
@@ -162,8 +164,9 @@ def decode_upright_rgb(
     max_pixels: int = DEFAULT_MAX_PIXELS,
     min_side: int | None = None,
     max_side: int | None = None,
+    gray: bool = False,
 ) -> DecodedImage:
-    """Decode one file to an upright RGB ``uint8`` image.
+    """Decode one file to an upright RGB ``uint8`` image (or its luma).
 
     Parameters
     ----------
@@ -177,11 +180,14 @@ def decode_upright_rgb(
         decoded with DCT scaling (1/2, 1/4, 1/8) down to, but not below, this size.
     max_side
         Resize (anti-aliased) so that the longer side is at most this many pixels.
+    gray
+        Return the H x W luma (:func:`luma`) instead of RGB. A DCT-scaled JPEG is then
+        decoded from its luma channel alone, which skips the colour conversion.
     """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return _decode(Path(path), max_pixels, min_side, max_side)
+            return _decode(Path(path), max_pixels, min_side, max_side, gray)
     except BadImage:
         raise
     except MemoryError:
@@ -191,15 +197,15 @@ def decode_upright_rgb(
 
 
 def _decode(
-    path: Path, max_pixels: int, min_side: int | None, max_side: int | None
+    path: Path, max_pixels: int, min_side: int | None, max_side: int | None, gray: bool
 ) -> DecodedImage:
     try:
-        size = path.stat().st_size
+        status = path.stat()
     except OSError as error:
         raise BadImage(path, f"cannot read: {error.strerror or error}") from None
-    if path.is_dir():
+    if stat.S_ISDIR(status.st_mode):
         raise BadImage(path, "is a folder, not an image file")
-    if size == 0:
+    if status.st_size == 0:
         raise BadImage(path, "empty file (0 bytes)")
     try:
         image = Image.open(path)
@@ -221,16 +227,31 @@ def _decode(
         if request is not None and image.format == "JPEG":
             if orientation in (5, 6, 7, 8):
                 request = (request[1], request[0])
-            image.draft(None, request)
+            image.draft("L" if gray else None, request)
         image.load()
         if orientation in _TRANSPOSE_FOR_ORIENTATION:
             upright = image.transpose(_TRANSPOSE_FOR_ORIENTATION[orientation])
         else:
             upright = image
-        pixels = _to_rgb_uint8(upright)
+        if gray and upright.mode == "L" and "transparency" not in upright.info:
+            pixels: NDArray[np.uint8] = np.asarray(upright)
+        else:
+            pixels = _to_rgb_uint8(upright)
+            if gray:
+                pixels = luma(pixels)
     if target is not None and (pixels.shape[1], pixels.shape[0]) != target:
         pixels = resize_antialiased(pixels, target)
     return DecodedImage(pixels=pixels, width=width, height=height)
+
+
+def luma(pixels: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """ITU-R BT.601 luma of an RGB ``uint8`` image, rounded as Pillow's ``convert("L")``.
+
+    A 2-D (already gray) array is returned as it is.
+    """
+    if pixels.ndim == 2:
+        return pixels
+    return np.asarray(Image.fromarray(np.ascontiguousarray(pixels)).convert("L"))
 
 
 def _orientation(image: Image.Image) -> int:
@@ -293,7 +314,7 @@ def _composite_over_white(rgba: NDArray[np.uint8]) -> RGBArray:
     return blended.astype(np.uint8)
 
 
-def resize_antialiased(pixels: RGBArray, size: tuple[int, int]) -> RGBArray:
+def resize_antialiased(pixels: NDArray[np.uint8], size: tuple[int, int]) -> NDArray[np.uint8]:
     """Resize to ``size`` (width, height): area averaging when shrinking, Lanczos when enlarging."""
     import cv2
 

@@ -30,8 +30,8 @@ SMALL_IMAGES = arrays(np.uint8, st.tuples(st.integers(1, 60), st.integers(1, 60)
 BT601 = np.array([0.299, 0.587, 0.114])
 THUMB_SIDE = 32
 LUMA_ROUNDING = 0.6 / 255
-"""OpenCV rounds the gray image to integers before averaging (fixed-point weights): each
-luma is off by at most 0.5 (plus ~0.01 from the 14-bit weights), and an average of values
+"""The luma is rounded to integers before averaging (Pillow's 16-bit fixed-point weights):
+each luma is off by at most 0.5 (plus ~0.01 from the weights), and an average of values
 each within 0.5 of the truth is itself within 0.5."""
 
 

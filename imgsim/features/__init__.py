@@ -55,10 +55,14 @@ class FeatureSpec:
     """Length of the vector (number of bits for hashes)."""
     work_side: Callable[[FeatureParams], int | None]
     """Pixels per side the feature needs; ``None`` when it needs the full resolution."""
-    compute: Callable[[RGBArray, FeatureParams], NDArray[np.generic]]
+    needs_color: bool
+    """``False`` when the feature reads only the luma: it is then also computed from an
+    H x W luma array, and files are decoded to their luma when no feature needs colour."""
+    compute: Callable[[NDArray[np.uint8], FeatureParams], NDArray[np.generic]]
 
-    def extract(self, image: RGBArray, params: FeatureParams) -> NDArray[np.generic]:
-        """The feature of one image: packed ``uint8`` bits for hashes, ``float32`` otherwise."""
+    def extract(self, image: NDArray[np.uint8], params: FeatureParams) -> NDArray[np.generic]:
+        """The feature of one image (RGB, or luma if not :attr:`needs_color`): packed
+        ``uint8`` bits for hashes, ``float32`` otherwise."""
         return self.compute(image, params)
 
     @property
@@ -84,7 +88,8 @@ def _hash_spec(name: str, summary: str) -> FeatureSpec:
         summary=summary,
         uses=("hash_size",),
         dim=lambda p: p.hash_size * p.hash_size,
-        work_side=lambda p: hashes.work_side(p.hash_size),
+        work_side=lambda p: hashes.work_side(name, p.hash_size),
+        needs_color=False,
         compute=lambda image, p: hashes.HASHERS[name](image, p.hash_size),
     )
 
@@ -119,18 +124,20 @@ FEATURES: dict[str, FeatureSpec] = {
             uses=("bins",),
             dim=lambda p: p.bins**3,
             work_side=lambda p: color.WORK_SIDE,
+            needs_color=True,
             compute=lambda image, p: color.hsv_histogram(image, p.bins),
         ),
         FeatureSpec(
             name="thumb",
             kind="vector",
-            version=1,
+            version=2,
             default_distance="cosine",
             summary="32x32 gray thumbnail (area-averaged) scaled to [0, 1]: raw layout, "
             "the 'pixels' baseline.",
             uses=(),
             dim=lambda p: pixels.THUMB_SIDE * pixels.THUMB_SIDE,
             work_side=lambda p: pixels.WORK_SIDE,
+            needs_color=False,
             compute=lambda image, p: pixels.gray_thumbnail(image),
         ),
     )
@@ -176,6 +183,11 @@ def decode_side(specs: Iterable[FeatureSpec], params: FeatureParams) -> int | No
     return max((side for side in sides if side is not None), default=None)
 
 
+def needs_color(specs: Iterable[FeatureSpec]) -> bool:
+    """Whether any of the features reads colour (otherwise a luma decode serves them all)."""
+    return any(spec.needs_color for spec in specs)
+
+
 def hash_to_hex(packed: NDArray[np.uint8], bits: int) -> str:
     """Hex string of a packed hash, as ``str(imagehash.ImageHash)`` writes it."""
     value = int.from_bytes(packed.tobytes(), "big") >> (packed.size * 8 - bits)
@@ -193,7 +205,7 @@ def output_value(spec: FeatureSpec, value: NDArray[np.generic], params: FeatureP
 
 
 def extract_one(
-    image: RGBArray, specs: Iterable[FeatureSpec], params: FeatureParams
+    image: NDArray[np.uint8], specs: Iterable[FeatureSpec], params: FeatureParams
 ) -> dict[str, NDArray[np.generic]]:
     """All requested features of one image, from the one decoded array."""
     return {spec.name: spec.extract(image, params) for spec in specs}
@@ -209,6 +221,7 @@ __all__ = [
     "extract_one",
     "get_feature",
     "hash_to_hex",
+    "needs_color",
     "output_value",
     "resolve_features",
 ]
