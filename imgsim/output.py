@@ -95,22 +95,15 @@ def _write_csv(rows: Iterable[Row], columns: Sequence[str], stream: IO[str]) -> 
 def _csv_cell(value: Any) -> str:
     if value is None:
         return ""
+    # repr is the shortest text that reads back as the same float ("nan", "inf", "-inf").
     if isinstance(value, float):
-        return _float_text(value)
+        return repr(value)
     if isinstance(value, list):
-        return " ".join(_float_text(v) for v in value)
+        return " ".join(map(repr, value))
     if not isinstance(value, str):
         return str(value)
     # A leading = + - @ would make a spreadsheet evaluate the cell as a formula.
     return "'" + value if value.startswith(_FORMULA_PREFIXES) else value
-
-
-def _float_text(value: float) -> str:
-    if math.isnan(value):
-        return "nan"
-    if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    return repr(value)
 
 
 def json_value(value: Any) -> Any:
@@ -193,7 +186,7 @@ def format_number(value: float) -> str:
     """A number for people to read: 6 significant digits, ``inf`` for infinity."""
     if isinstance(value, int):
         return str(value)
-    return _float_text(value) if not math.isfinite(value) else f"{value:.6g}"
+    return repr(value) if not math.isfinite(value) else f"{value:.6g}"
 
 
 def _table_cell(value: Any) -> str:

@@ -201,7 +201,7 @@ def output_value(spec: FeatureSpec, value: NDArray[np.generic], params: FeatureP
     """
     if spec.kind == "hash":
         return hash_to_hex(value.astype(np.uint8, copy=False), spec.dim(params))
-    return [float(text) for text in value.astype(np.float32).astype(str)]
+    return list(map(float, value.astype(np.float32).astype(str).tolist()))
 
 
 def extract_one(
