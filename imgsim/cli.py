@@ -8,6 +8,7 @@ them, so ``imgsim --help`` stays fast.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 from collections.abc import Callable, Iterator
@@ -20,11 +21,12 @@ from imgsim.errors import ImgsimError, UsageError
 from imgsim.output import Format
 
 if TYPE_CHECKING:
-    from imgsim.engine import ImageResult
+    from imgsim.engine import ImageResult, ProgressCallback
     from imgsim.features import FeatureParams, FeatureSpec
     from imgsim.gates import GateResult
     from imgsim.output import Epilogue
     from imgsim.pairs import Pairing, PairResult
+    from imgsim.store import FeatureStore
 
 EXIT_OK, EXIT_GATE_FAILED, EXIT_USAGE, EXIT_UNREADABLE = 0, 1, 2, 3
 DEFAULT_MAX_PIXELS = 89_478_485  # = imgsim.images.DEFAULT_MAX_PIXELS, kept here to stay light
@@ -76,6 +78,16 @@ HashSizeOption = Annotated[
 BinsOption = Annotated[
     int, typer.Option("--bins", min=1, max=64, help="color_hist bins per channel.")
 ]
+CacheOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--cache",
+        help="Feature store file [default: $IMGSIM_CACHE, else the user cache directory].",
+    ),
+]
+NoCacheOption = Annotated[
+    bool, typer.Option("--no-cache", help="Neither read nor write the feature store.")
+]
 
 Command = TypeVar("Command", bound=Callable[..., None])
 
@@ -102,6 +114,10 @@ def _handle_errors(command: Command) -> Command:
 
 def _error(message: str) -> None:
     sys.stderr.write(f"imgsim: {_one_line(message)}\n")
+
+
+def _warn(message: str) -> None:
+    sys.stderr.write(f"imgsim: warning: {_one_line(message)}\n")
 
 
 def _one_line(text: str) -> str:
@@ -142,12 +158,15 @@ def extract(
     max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
     hash_size: HashSizeOption = 8,
     bins: BinsOption = 8,
+    cache: CacheOption = None,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Compute features of every image: one row per image (path, width, height, features).
 
     Hashes are printed as hex, vectors in full (JSON arrays; space-separated numbers
     in one CSV cell). With --out X.npz the vectors are written as arrays instead:
-    `paths` and one array per feature (packed uint8 bits for hashes).
+    `paths` and one array per feature (packed uint8 bits for hashes). Features are
+    kept in the feature store, so a rerun only computes what is new or changed.
     """
     from imgsim.engine import ExtractOptions, extract_files
     from imgsim.features import FeatureParams, resolve_features
@@ -170,18 +189,77 @@ def extract(
         max_side=size,
     )
     tally = _Tally()
-    results = tally.watch(extract_files(files, options, workers=workers), skip_bad=skip_bad)
-    if npz_out is not None:
-        written = _write_extract_npz(npz_out, results, specs, params)
-        if not quiet:
-            sys.stderr.write(f"imgsim: wrote {written} images to {npz_out}\n")
-    else:
-        rows = (_extract_row(result, specs, params) for result in results)
-        columns = ["path", "width", "height", *(spec.name for spec in specs), "error"]
-        _emit(rows, columns, output_format, out)
+    with _open_store(cache, no_cache) as store, _progress_bar(len(files), quiet) as progress:
+        results = tally.watch(
+            extract_files(files, options, workers=workers, progress=progress, store=store),
+            skip_bad=skip_bad,
+        )
+        if npz_out is not None:
+            written = _write_extract_npz(npz_out, results, specs, params)
+            if not quiet:
+                sys.stderr.write(f"imgsim: wrote {written} images to {npz_out}\n")
+        else:
+            rows = (_extract_row(result, specs, params) for result in results)
+            columns = ["path", "width", "height", *(spec.name for spec in specs), "error"]
+            _emit(rows, columns, output_format, out)
     if not quiet:
         sys.stderr.write(f"imgsim: {tally.summary()}\n")
     raise typer.Exit(tally.exit_code(skip_bad))
+
+
+@contextlib.contextmanager
+def _open_store(cache: Path | None, no_cache: bool) -> Iterator[FeatureStore | None]:
+    """The feature store of this run (closed, i.e. committed, at the end), or ``None``."""
+    if no_cache:
+        yield None
+        return
+    from imgsim.store import FeatureStore, default_location
+
+    store = FeatureStore(cache or default_location(), on_problem=_warn)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+_PROGRESS_MIN_ITEMS = 50
+"""Shorter jobs finish before a progress bar would tell anything."""
+
+
+@contextlib.contextmanager
+def _progress_bar(total: int, quiet: bool) -> Iterator[ProgressCallback | None]:
+    """A rich progress bar on stderr (count, rate, ETA, store hits) when it is a terminal."""
+    if quiet or total < _PROGRESS_MIN_ITEMS or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[stored]} from the store"),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("images", total=total, stored=0, rate="")
+        stored_so_far = 0
+
+        def advance(done: int, stored: int) -> None:
+            nonlocal stored_so_far
+            stored_so_far += stored
+            speed = bar.tasks[0].speed
+            rate = f"{speed:,.0f} images/s" if speed else ""
+            bar.update(task, advance=done, stored=stored_so_far, rate=rate)
+
+        yield advance
 
 
 class _Tally:
@@ -189,11 +267,13 @@ class _Tally:
 
     def __init__(self) -> None:
         self.done = 0
+        self.stored = 0
         self.failed = 0
 
     def watch(self, results: Iterator[ImageResult], *, skip_bad: bool) -> Iterator[ImageResult]:
         for result in results:
             self.done += 1
+            self.stored += result.stored
             if result.error is not None:
                 self.failed += 1
                 sys.stderr.write(f"{_one_line(str(result.path))}: {result.error}\n")
@@ -202,8 +282,11 @@ class _Tally:
             yield result
 
     def summary(self) -> str:
-        good = self.done - self.failed
-        return f"{good} images processed, {self.failed} unreadable"
+        computed = self.done - self.stored - self.failed
+        return (
+            f"{self.done} images: {computed} computed, {self.stored} from the store, "
+            f"{self.failed} unreadable"
+        )
 
     def exit_code(self, skip_bad: bool) -> int:
         return EXIT_UNREADABLE if self.failed and not skip_bad else EXIT_OK

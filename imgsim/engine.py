@@ -1,19 +1,23 @@
-"""Run the pipeline over many files: decode once, extract every feature, in parallel.
+"""Run the pipeline over many files: store look-up, decode once, extract, in parallel.
 
-Work is cut into chunks of files and spread over a process pool. Results stream
-back in input order while at most a bounded window of chunks is in flight, so
-memory does not grow with the number of files. ``workers=1`` runs in this process.
-Results are identical for any number of workers or chunk size.
+Work is cut into chunks of files. The main process looks each chunk up in the
+feature store (unchanged files whose features are all stored are not read at all);
+the rest go to a process pool, created only when there is something to compute.
+Results stream back in input order while at most a bounded window of chunks is in
+flight, so memory does not grow with the number of files, and the main process
+writes new features to the store as they arrive. ``workers=1`` runs in this
+process. Results are identical for any number of workers or chunk size.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
+import json
 import os
 import sys
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -32,18 +36,23 @@ from imgsim.features import (
     resolve_features,
 )
 from imgsim.images import DEFAULT_MAX_PIXELS, decode_upright_rgb
+from imgsim.store import FeatureStore, FileStamp, NewEntry, StoreReader, file_digest
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
+    from concurrent.futures import Future, ProcessPoolExecutor
     from multiprocessing.context import BaseContext
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
-ProgressCallback = Callable[[int], None]
-"""Called with the number of items just finished."""
+Tag = TypeVar("Tag")
+Context = TypeVar("Context")
+ProgressCallback = Callable[[int, int], None]
+"""Called with the number of items just finished and how many of them came from the store."""
 
 _CHUNKS_IN_FLIGHT_PER_WORKER = 4
 _MAX_CHUNK = 32
+_IDLE_SECONDS = 0.2
+"""While waiting for workers, the main process wakes this often (to commit the store)."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,12 @@ class ImageResult:
     height: int | None = None
     features: dict[str, NDArray[np.generic]] = field(default_factory=dict)
     error: str | None = None
+    stored: bool = False
+    """The features were taken from the feature store, not computed."""
+    stamp: FileStamp | None = None
+    """The file as it was read (for the store; ``None`` without a store)."""
+    digest: bytes | None = None
+    """Digest of the file's bytes (for the store; ``None`` without a store)."""
 
 
 def default_workers() -> int:
@@ -83,17 +98,55 @@ class _Plan:
     specs: tuple[FeatureSpec, ...]
     min_side: int | None
     gray: bool
+    keys: dict[str, str]
+    """``{feature name: store key}``."""
 
 
 @functools.lru_cache(maxsize=16)
 def _plan(options: ExtractOptions) -> _Plan:
     specs = tuple(resolve_features(options.features))
-    return _Plan(specs, decode_side(specs, options.params), gray=not needs_color(specs))
+    min_side = decode_side(specs, options.params)
+    gray = not needs_color(specs)
+    # A JPEG's pixels depend on the decode (DCT scaling, luma or RGB, --size), so the
+    # decode is part of every key: values from another decode are never reused.
+    decode = f"{'luma' if gray else 'rgb'}@{min_side or 'full'}/size={options.max_side}"
+    keys = {
+        spec.name: f"{spec.name}:v{spec.version}:"
+        f"{json.dumps(spec.param_values(options.params), sort_keys=True)}:{decode}"
+        for spec in specs
+    }
+    return _Plan(specs, min_side, gray, keys)
 
 
-def extract_file(path: Path, options: ExtractOptions) -> ImageResult:
-    """Decode one file once and compute every requested feature from that decode."""
+def feature_keys(options: ExtractOptions) -> dict[str, str]:
+    """``{feature name: store key}``: name, version, parameters and decode of each feature."""
+    return dict(_plan(options).keys)
+
+
+def extract_file(
+    path: Path, options: ExtractOptions, *, reader: StoreReader | None = None, stamped: bool = False
+) -> ImageResult:
+    """Decode one file once and compute every requested feature from that decode.
+
+    With ``stamped`` (a store is in use) the result carries the file's stamp and
+    digest; with a ``reader`` too, content already in the store is not decoded.
+    """
     plan = _plan(options)
+    stamp = digest = data = None
+    if stamped or reader is not None:
+        stamp = FileStamp.of(path)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            pass  # the decoder reports why the file cannot be read
+        else:
+            digest = file_digest(data)
+            stored = reader.find(digest, list(plan.keys.values())) if reader else None
+            if stored is not None:
+                features = {name: stored.features[key] for name, key in plan.keys.items()}
+                return ImageResult(
+                    path, stored.width, stored.height, features, None, True, stamp, digest
+                )
     try:
         decoded = decode_upright_rgb(
             path,
@@ -101,6 +154,7 @@ def extract_file(path: Path, options: ExtractOptions) -> ImageResult:
             min_side=plan.min_side,
             max_side=options.max_side,
             gray=plan.gray,
+            data=data,
         )
     except BadImage as error:
         return ImageResult(path=path, error=error.reason)
@@ -109,7 +163,16 @@ def extract_file(path: Path, options: ExtractOptions) -> ImageResult:
         width=decoded.width,
         height=decoded.height,
         features=extract_one(decoded.pixels, plan.specs, options.params),
+        stamp=stamp,
+        digest=digest,
     )
+
+
+@dataclass(frozen=True)
+class _ChunkContext:
+    options: ExtractOptions
+    store: Path | None
+    """The store workers may read from, or ``None`` without a store."""
 
 
 def extract_files(
@@ -119,25 +182,101 @@ def extract_files(
     workers: int | None = None,
     chunk_size: int | None = None,
     progress: ProgressCallback | None = None,
+    store: FeatureStore | None = None,
 ) -> Iterator[ImageResult]:
-    """Features of every file, in input order, streamed as they are ready."""
+    """Features of every file, in input order, streamed as they are ready.
+
+    With a ``store``, stored features are reused and new ones are written to it
+    (the caller closes the store, which commits the last batch).
+    """
     # Unknown names and unusable options fail before any work starts.
     check_params(resolve_features(options.features), options.params)
-    return ordered_map(
-        _extract_chunk,
-        paths,
-        options,
-        workers=workers,
-        chunk_size=chunk_size,
-        progress=progress,
+    workers = default_workers() if workers is None else max(1, workers)
+    size = chunk_size or _chunk_size(len(paths), workers)
+    if len(paths) <= size:
+        workers = 1
+    context = _ChunkContext(options, store.path if store is not None and store.usable else None)
+    return _extract_stream(paths, context, size, workers, progress, store)
+
+
+def _extract_stream(
+    paths: Sequence[Path],
+    context: _ChunkContext,
+    size: int,
+    workers: int,
+    progress: ProgressCallback | None,
+    store: FeatureStore | None,
+) -> Iterator[ImageResult]:
+    keys = _plan(context.options).keys
+    jobs = (_look_up(list(paths[i : i + size]), keys, store) for i in range(0, len(paths), size))
+    idle = store.flush_if_due if store is not None else None
+    for (chunk, found), computed in stream_chunks(
+        _extract_chunk, jobs, context, workers=workers, idle=idle
+    ):
+        fresh = iter(computed)
+        results = [found.get(index) or next(fresh) for index in range(len(chunk))]
+        if store is not None:
+            for index, result in enumerate(results):
+                if index not in found:
+                    _record(store, result, keys)
+        if progress is not None:
+            progress(len(results), sum(result.stored for result in results))
+        yield from results
+
+
+def _look_up(
+    chunk: list[Path], keys: dict[str, str], store: FeatureStore | None
+) -> tuple[tuple[list[Path], dict[int, ImageResult]], list[Path]]:
+    """Split a chunk into results found in the store (by position) and files to compute."""
+    found: dict[int, ImageResult] = {}
+    if store is not None and store.usable:
+        stamps = {index: FileStamp.of(path) for index, path in enumerate(chunk)}
+        known = store.find([s for s in stamps.values() if s is not None], list(keys.values()))
+        for index, stamp in stamps.items():
+            stored = known.get(stamp.path) if stamp is not None else None
+            if stored is not None:
+                features = {name: stored.features[key] for name, key in keys.items()}
+                found[index] = ImageResult(
+                    chunk[index], stored.width, stored.height, features, stored=True
+                )
+    misses = [path for index, path in enumerate(chunk) if index not in found]
+    return (chunk, found), misses
+
+
+def _record(store: FeatureStore, result: ImageResult, keys: dict[str, str]) -> None:
+    """Queue what a worker found for the store: new features, or (for content already
+    stored under another name) only the file's path and digest."""
+    if result.error is not None or result.stamp is None or result.digest is None:
+        return
+    assert result.width is not None and result.height is not None  # set whenever error is None
+    store.add(
+        NewEntry(
+            stamp=result.stamp,
+            digest=result.digest,
+            width=result.width,
+            height=result.height,
+            features={}
+            if result.stored
+            else {keys[name]: value for name, value in result.features.items()},
+            names={key: name for name, key in keys.items()},
+        )
     )
 
 
-def _extract_chunk(paths: list[Path], options: ExtractOptions) -> list[ImageResult]:
-    return [extract_file(path, options) for path in paths]
+_readers: dict[tuple[int, Path], StoreReader] = {}
+"""One read-only store connection per process (keyed by pid: a forked child must not
+use its parent's connection)."""
 
 
-Context = TypeVar("Context")
+def _extract_chunk(paths: list[Path], context: _ChunkContext) -> list[ImageResult]:
+    reader = None
+    if context.store is not None:
+        key = (os.getpid(), context.store)
+        reader = _readers.get(key)
+        if reader is None:
+            reader = _readers[key] = StoreReader(context.store)
+    stamped = context.store is not None
+    return [extract_file(path, context.options, reader=reader, stamped=stamped) for path in paths]
 
 
 def ordered_map(
@@ -156,36 +295,79 @@ def ordered_map(
     """
     workers = default_workers() if workers is None else max(1, workers)
     size = chunk_size or _chunk_size(len(items), workers)
-    chunks = [list(items[start : start + size]) for start in range(0, len(items), size)]
-    if workers == 1 or len(chunks) <= 1:
-        for chunk in chunks:
-            results = work(chunk, context)
-            if progress is not None:
-                progress(len(results))
-            yield from results
+    if len(items) <= size:
+        workers = 1
+    jobs = ((None, list(items[i : i + size])) for i in range(0, len(items), size))
+    for _, results in stream_chunks(work, jobs, context, workers=workers):
+        if progress is not None:
+            progress(len(results), 0)
+        yield from results
+
+
+def stream_chunks(
+    work: Callable[[list[Item], Context], list[Result]],
+    jobs: Iterable[tuple[Tag, list[Item]]],
+    context: Context,
+    *,
+    workers: int,
+    idle: Callable[[], None] | None = None,
+) -> Iterator[tuple[Tag, list[Result]]]:
+    """``(tag, work(items, context))`` for each job, in order.
+
+    ``jobs`` is consumed lazily, at most a window of them ahead of the results.
+    With ``workers`` > 1 the work runs in a process pool, started only when a job
+    has items (an empty job never leaves this process). ``idle`` is called every
+    fraction of a second while the main process waits for a worker.
+    """
+    if workers == 1:
+        for tag, items in jobs:
+            yield tag, work(items, context) if items else []
         return
+    pool: ProcessPoolExecutor | None = None
+    window: deque[tuple[Tag, Future[list[Result]] | None]] = deque()
+    limit = workers * _CHUNKS_IN_FLIGHT_PER_WORKER
+    try:
+        for tag, items in jobs:
+            future = None
+            if items:
+                pool = pool or _start_pool(workers)
+                future = pool.submit(work, items, context)
+            window.append((tag, future))
+            while len(window) >= limit or (window and _is_ready(window[0][1])):
+                yield _next_result(window, idle)
+        while window:
+            yield _next_result(window, idle)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _is_ready(future: Future[list[Result]] | None) -> bool:
+    return future is None or future.done()
+
+
+def _next_result(
+    window: deque[tuple[Tag, Future[list[Result]] | None]], idle: Callable[[], None] | None
+) -> tuple[Tag, list[Result]]:
+    from concurrent.futures import TimeoutError as FutureTimeout
+
+    tag, future = window.popleft()
+    if future is None:
+        return tag, []
+    while True:
+        try:
+            return tag, future.result(timeout=_IDLE_SECONDS if idle is not None else None)
+        except FutureTimeout:
+            assert idle is not None  # no timeout without an idle callback
+            idle()
+
+
+def _start_pool(workers: int) -> ProcessPoolExecutor:
     from concurrent.futures import ProcessPoolExecutor  # only jobs that need a pool pay for it
 
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(chunks)),
-        mp_context=_pool_context(),
-        initializer=_init_worker,
-    ) as pool:
-        window: deque[Future[list[Result]]] = deque()
-        pending = iter(chunks)
-        limit = workers * _CHUNKS_IN_FLIGHT_PER_WORKER
-        for chunk in pending:
-            window.append(pool.submit(work, chunk, context))
-            if len(window) >= limit:
-                break
-        while window:
-            results = window.popleft().result()
-            next_chunk = next(pending, None)
-            if next_chunk is not None:
-                window.append(pool.submit(work, next_chunk, context))
-            if progress is not None:
-                progress(len(results))
-            yield from results
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=_pool_context(), initializer=_init_worker
+    )
 
 
 def _chunk_size(count: int, workers: int) -> int:

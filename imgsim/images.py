@@ -9,6 +9,7 @@ person understands.
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import warnings
@@ -165,6 +166,7 @@ def decode_upright_rgb(
     min_side: int | None = None,
     max_side: int | None = None,
     gray: bool = False,
+    data: bytes | None = None,
 ) -> DecodedImage:
     """Decode one file to an upright RGB ``uint8`` image (or its luma).
 
@@ -183,11 +185,13 @@ def decode_upright_rgb(
     gray
         Return the H x W luma (:func:`luma`) instead of RGB. A DCT-scaled JPEG is then
         decoded from its luma channel alone, which skips the colour conversion.
+    data
+        The file's bytes, already read (they are decoded instead of reading ``path``).
     """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return _decode(Path(path), max_pixels, min_side, max_side, gray)
+            return _decode(Path(path), max_pixels, min_side, max_side, gray, data)
     except BadImage:
         raise
     except MemoryError:
@@ -197,18 +201,27 @@ def decode_upright_rgb(
 
 
 def _decode(
-    path: Path, max_pixels: int, min_side: int | None, max_side: int | None, gray: bool
+    path: Path,
+    max_pixels: int,
+    min_side: int | None,
+    max_side: int | None,
+    gray: bool,
+    data: bytes | None,
 ) -> DecodedImage:
-    try:
-        status = path.stat()
-    except OSError as error:
-        raise BadImage(path, f"cannot read: {error.strerror or error}") from None
-    if stat.S_ISDIR(status.st_mode):
-        raise BadImage(path, "is a folder, not an image file")
-    if status.st_size == 0:
+    if data is None:
+        try:
+            status = path.stat()
+        except OSError as error:
+            raise BadImage(path, f"cannot read: {error.strerror or error}") from None
+        if stat.S_ISDIR(status.st_mode):
+            raise BadImage(path, "is a folder, not an image file")
+        size = status.st_size
+    else:
+        size = len(data)
+    if size == 0:
         raise BadImage(path, "empty file (0 bytes)")
     try:
-        image = Image.open(path)
+        image = Image.open(path if data is None else io.BytesIO(data))
     except UnidentifiedImageError:
         raise BadImage(path, _sniff_non_image(path)) from None
     except OSError as error:

@@ -1,0 +1,516 @@
+"""The feature store: a SQLite database of feature vectors keyed by file content.
+
+Vectors are keyed by the BLAKE2b digest of the file's bytes, so a renamed or copied
+file is found again, and by a feature key that names the feature, its version, its
+parameters and how the image was decoded, so a changed feature or option is a miss
+and never a stale hit. A table of (path, size, mtime_ns) → digest lets a rerun skip
+reading files that have not changed.
+
+Writes are buffered and committed in short transactions at least every second and
+every 100 images, so a run killed at any moment loses at most the last batch, and
+SQLite's atomic commit keeps the database consistent. WAL mode and a long busy
+timeout let several imgsim processes read and write one store at once.
+
+A store that cannot be used (corrupt, unreadable, read-only, disk full) never stops
+the work: the problem is reported once through ``on_problem`` and the run goes on
+without the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from imgsim.errors import ImgsimError
+
+SCHEMA_VERSION = "1"
+COMMIT_EVERY_IMAGES = 100
+COMMIT_EVERY_SECONDS = 1.0
+BUSY_TIMEOUT_SECONDS = 120.0
+_QUERY_CHUNK = 500
+"""Rows per ``IN (...)`` query, below SQLite's limit on bound parameters."""
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    digest BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS files_digest ON files (digest);
+CREATE TABLE IF NOT EXISTS images (
+    digest BLOB PRIMARY KEY,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS features (
+    digest BLOB NOT NULL,
+    key TEXT NOT NULL,
+    feature TEXT NOT NULL,
+    dtype TEXT NOT NULL,
+    shape TEXT NOT NULL,
+    value BLOB NOT NULL,
+    PRIMARY KEY (digest, key)
+) WITHOUT ROWID;
+"""
+
+ProblemCallback = Callable[[str], None]
+
+
+class StoreError(ImgsimError):
+    """A store maintenance command could not be carried out (exit status 2)."""
+
+
+@dataclass(frozen=True)
+class FileStamp:
+    """What identifies one version of a file: where it is, its size and modification time."""
+
+    path: str
+    size: int
+    mtime_ns: int
+
+    @classmethod
+    def of(cls, path: Path) -> FileStamp | None:
+        """The stamp of ``path``, or ``None`` if it cannot be looked at."""
+        try:
+            status = path.stat()
+        except OSError:
+            return None
+        return cls(os.path.abspath(path), status.st_size, status.st_mtime_ns)
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    """What the store holds for one file content: its size and the requested features."""
+
+    width: int
+    height: int
+    features: dict[str, NDArray[np.generic]]
+    """``{feature key: vector}``."""
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """Freshly computed features of one file, to be written to the store."""
+
+    stamp: FileStamp
+    digest: bytes
+    width: int
+    height: int
+    features: dict[str, NDArray[np.generic]]
+    """``{feature key: vector}``."""
+    names: dict[str, str]
+    """``{feature key: feature name}``."""
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    """What ``imgsim cache info`` shows."""
+
+    path: Path
+    bytes_on_disk: int
+    files: int
+    images: int
+    entries: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """``{feature name: (entries, bytes of vectors)}``."""
+
+
+def file_digest(data: bytes) -> bytes:
+    """The content key of a file: 128-bit BLAKE2b of its bytes."""
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def default_location() -> Path:
+    """``$IMGSIM_CACHE`` if set, else ``features.sqlite`` in the user cache directory."""
+    configured = os.environ.get("IMGSIM_CACHE")
+    if configured:
+        return Path(configured).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("imgsim")) / "features.sqlite"
+
+
+class FeatureStore:
+    """One process's connection to a feature store.
+
+    Every method that touches the database turns a SQLite failure into one report
+    through ``on_problem`` and disables the store; look-ups then find nothing and
+    writes are dropped, so the caller's work goes on.
+    """
+
+    def __init__(self, path: Path, *, on_problem: ProblemCallback | None = None) -> None:
+        self.path = path
+        self._on_problem = on_problem
+        self._pending: list[NewEntry] = []
+        self._pending_since = 0.0
+        self.problem: str | None = None
+        self._connection: sqlite3.Connection | None = None
+        try:
+            self._connection = _connect(path, create=True)
+        except (sqlite3.Error, OSError) as error:
+            self._disable(error)
+
+    @property
+    def usable(self) -> bool:
+        """Whether the store is still in use (no problem so far)."""
+        return self._connection is not None
+
+    # ------------------------------------------------------------------ reading
+
+    def find(self, stamps: Sequence[FileStamp], keys: Sequence[str]) -> dict[str, StoredImage]:
+        """``{path: stored}`` for the unchanged files whose every key is stored."""
+        connection = self._connection
+        if connection is None or not stamps:
+            return {}
+        try:
+            digests = _known_digests(connection, stamps)
+            stored = _stored_images(connection, set(digests.values()), keys)
+        except sqlite3.Error as error:
+            self._disable(error)
+            return {}
+        return {path: stored[digest] for path, digest in digests.items() if digest in stored}
+
+    # ------------------------------------------------------------------ writing
+
+    def add(self, entry: NewEntry) -> None:
+        """Queue one file's new features; committed with the next batch."""
+        if self._connection is None:
+            return
+        if not self._pending:
+            self._pending_since = time.monotonic()
+        self._pending.append(entry)
+        self.flush_if_due()
+
+    def flush_if_due(self) -> None:
+        """Commit the queue once it holds 100 images or its oldest entry is a second old."""
+        if self._pending and (
+            len(self._pending) >= COMMIT_EVERY_IMAGES
+            or time.monotonic() - self._pending_since >= COMMIT_EVERY_SECONDS
+        ):
+            self.flush()
+
+    def flush(self) -> None:
+        """Commit every queued entry in one short transaction."""
+        connection, entries = self._connection, self._pending
+        self._pending = []
+        if connection is None or not entries:
+            return
+        try:
+            _write(connection, entries)
+        except sqlite3.Error as error:
+            self._disable(error)
+
+    def close(self) -> None:
+        """Commit what is queued and close the connection."""
+        self.flush()
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def __enter__(self) -> FeatureStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ problems
+
+    def _disable(self, error: BaseException) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.close()
+            except sqlite3.Error:
+                pass
+            self._connection = None
+        self._pending = []
+        if self.problem is None:
+            self.problem = (
+                f"feature store {self.path} cannot be used ({_describe(error)}); going on "
+                "without it. Run `imgsim cache clear` to start a new store, point --cache "
+                "at a writable file, or pass --no-cache."
+            )
+            if self._on_problem is not None:
+                self._on_problem(self.problem)
+
+
+class StoreReader:
+    """A read-only connection for worker processes: look up features by file content."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._connection: sqlite3.Connection | None = None
+        try:
+            if path.exists():
+                self._connection = _connect(path, create=False)
+        except (sqlite3.Error, OSError):
+            self._connection = None
+
+    def find(self, digest: bytes, keys: Sequence[str]) -> StoredImage | None:
+        """The stored features of this content, if every key is there."""
+        if self._connection is None:
+            return None
+        try:
+            return _stored_images(self._connection, {digest}, keys).get(digest)
+        except sqlite3.Error:
+            self._connection = None
+            return None
+
+
+# ---------------------------------------------------------------------- maintenance
+
+
+def store_info(path: Path) -> StoreInfo:
+    """Size, counts and entries per feature of the store at ``path``."""
+    connection = _open_existing(path, write=False)
+    try:
+        files = connection.execute("SELECT count(*) FROM files").fetchone()[0]
+        images = connection.execute("SELECT count(*) FROM images").fetchone()[0]
+        rows = connection.execute(
+            "SELECT feature, count(*), sum(length(value)) FROM features "
+            "GROUP BY feature ORDER BY feature"
+        ).fetchall()
+    except sqlite3.Error as error:
+        raise StoreError(_unreadable(path, error)) from None
+    finally:
+        connection.close()
+    return StoreInfo(
+        path=path,
+        bytes_on_disk=_bytes_on_disk(path),
+        files=files,
+        images=images,
+        entries={name: (count, size or 0) for name, count, size in rows},
+    )
+
+
+def clear_store(path: Path, features: Sequence[str] = ()) -> int:
+    """Delete the whole store (even a corrupt one), or only the entries of ``features``.
+
+    Returns the number of feature entries removed (all of them when the whole store
+    goes; 0 if it could not be counted).
+    """
+    if not features:
+        removed = 0
+        try:
+            removed = sum(count for count, _ in store_info(path).entries.values())
+        except StoreError:
+            pass
+        for candidate in _database_files(path):
+            try:
+                candidate.unlink()
+            except FileNotFoundError:
+                pass
+            except OSError as error:
+                raise StoreError(f"cannot delete {candidate}: {error.strerror or error}") from None
+        return removed
+    connection = _open_existing(path)
+    try:
+        with _transaction(connection):
+            removed = 0
+            for name in features:
+                cursor = connection.execute("DELETE FROM features WHERE feature = ?", (name,))
+                removed += cursor.rowcount
+    except sqlite3.Error as error:
+        raise StoreError(_unreadable(path, error)) from None
+    finally:
+        connection.close()
+    return removed
+
+
+def prune_store(path: Path, folders: Iterable[Path]) -> tuple[int, int]:
+    """Forget files under ``folders`` that are gone or changed; drop content no file has.
+
+    Returns ``(files forgotten, feature entries removed)``.
+    """
+    prefixes = [os.path.join(os.path.abspath(folder), "") for folder in folders]
+    connection = _open_existing(path)
+    try:
+        rows = connection.execute("SELECT path, size, mtime_ns FROM files").fetchall()
+        stale = [
+            (row_path,)
+            for row_path, size, mtime_ns in rows
+            if any(row_path.startswith(prefix) for prefix in prefixes)
+            and FileStamp.of(Path(row_path)) != FileStamp(row_path, size, mtime_ns)
+        ]
+        with _transaction(connection):
+            connection.executemany("DELETE FROM files WHERE path = ?", stale)
+            orphaned = "digest NOT IN (SELECT digest FROM files)"
+            removed = connection.execute(f"DELETE FROM features WHERE {orphaned}").rowcount
+            connection.execute(f"DELETE FROM images WHERE {orphaned}")
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.Error as error:
+        raise StoreError(_unreadable(path, error)) from None
+    finally:
+        connection.close()
+    return len(stale), removed
+
+
+# ---------------------------------------------------------------------- SQLite
+
+
+def _connect(path: Path, *, create: bool) -> sqlite3.Connection:
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+    else:
+        uri = f"{path.absolute().as_uri()}?mode=ro"
+        connection = sqlite3.connect(
+            uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None
+        )
+    try:
+        if create:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            with _transaction(connection):
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        connection.execute(statement)
+                connection.execute(
+                    "INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,)
+                )
+        schema = connection.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if schema is None or schema[0] != SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(
+                f"schema {schema[0] if schema else 'missing'}, this imgsim uses {SCHEMA_VERSION}"
+            )
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+class _transaction:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``: take the write lock up front, so a writer waits
+    for another (busy timeout) instead of failing on a stale read snapshot."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def __enter__(self) -> None:
+        self.connection.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        if exc_type is None:
+            self.connection.execute("COMMIT")
+        elif self.connection.in_transaction:
+            self.connection.execute("ROLLBACK")
+
+
+def _known_digests(connection: sqlite3.Connection, stamps: Sequence[FileStamp]) -> dict[str, bytes]:
+    """``{path: digest}`` of the files whose size and mtime still match the store."""
+    by_path = {stamp.path: stamp for stamp in stamps}
+    digests: dict[str, bytes] = {}
+    paths = list(by_path)
+    for start in range(0, len(paths), _QUERY_CHUNK):
+        chunk = paths[start : start + _QUERY_CHUNK]
+        rows = connection.execute(
+            f"SELECT path, size, mtime_ns, digest FROM files WHERE path IN ({_marks(chunk)})",
+            chunk,
+        )
+        for path, size, mtime_ns, digest in rows:
+            if by_path[path] == FileStamp(path, size, mtime_ns):
+                digests[path] = digest
+    return digests
+
+
+def _stored_images(
+    connection: sqlite3.Connection, digests: set[bytes], keys: Sequence[str]
+) -> dict[bytes, StoredImage]:
+    """``{digest: stored}`` for the digests that have every one of ``keys``."""
+    found: dict[bytes, StoredImage] = {}
+    ordered = sorted(digests)
+    step = max(1, _QUERY_CHUNK - len(keys))
+    for start in range(0, len(ordered), step):
+        chunk = ordered[start : start + step]
+        sizes = {
+            digest: (width, height)
+            for digest, width, height in connection.execute(
+                f"SELECT digest, width, height FROM images WHERE digest IN ({_marks(chunk)})",
+                chunk,
+            )
+        }
+        vectors: dict[bytes, dict[str, NDArray[np.generic]]] = {}
+        rows = connection.execute(
+            f"SELECT digest, key, dtype, shape, value FROM features "
+            f"WHERE digest IN ({_marks(chunk)}) AND key IN ({_marks(keys)})",
+            [*chunk, *keys],
+        )
+        for digest, key, dtype, shape, value in rows:
+            array = np.frombuffer(value, dtype=np.dtype(dtype)).reshape(json.loads(shape))
+            vectors.setdefault(digest, {})[key] = array
+        for digest, features in vectors.items():
+            if digest in sizes and len(features) == len(keys):
+                found[digest] = StoredImage(*sizes[digest], features=features)
+    return found
+
+
+def _write(connection: sqlite3.Connection, entries: Sequence[NewEntry]) -> None:
+    files = [(e.stamp.path, e.stamp.size, e.stamp.mtime_ns, e.digest) for e in entries]
+    images = [(e.digest, e.width, e.height) for e in entries]
+    features = [
+        (
+            e.digest,
+            key,
+            e.names[key],
+            value.dtype.str,
+            json.dumps(list(value.shape)),
+            np.ascontiguousarray(value).tobytes(),
+        )
+        for e in entries
+        for key, value in e.features.items()
+    ]
+    with _transaction(connection):
+        connection.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", files)
+        connection.executemany("INSERT OR IGNORE INTO images VALUES (?, ?, ?)", images)
+        connection.executemany(
+            "INSERT OR REPLACE INTO features VALUES (?, ?, ?, ?, ?, ?)", features
+        )
+
+
+def _open_existing(path: Path, *, write: bool = True) -> sqlite3.Connection:
+    if not path.exists():
+        raise StoreError(f"no feature store at {path}")
+    try:
+        return _connect(path, create=write)
+    except (sqlite3.Error, OSError) as error:
+        raise StoreError(_unreadable(path, error)) from None
+
+
+def _unreadable(path: Path, error: BaseException) -> str:
+    return (
+        f"feature store {path} cannot be used ({_describe(error)}); "
+        "`imgsim cache clear` deletes it so that the next run starts a new one"
+    )
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, OSError):
+        return error.strerror or str(error)
+    return str(error) or type(error).__name__
+
+
+def _marks(values: Sequence[object]) -> str:
+    return ", ".join("?" * len(values))
+
+
+def _database_files(path: Path) -> list[Path]:
+    return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+
+
+def _bytes_on_disk(path: Path) -> int:
+    total = 0
+    for candidate in _database_files(path):
+        try:
+            total += candidate.stat().st_size
+        except OSError:
+            pass
+    return total
