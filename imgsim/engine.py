@@ -246,15 +246,14 @@ def _look_up(
 def _record(store: FeatureStore, result: ImageResult, keys: dict[str, str]) -> None:
     """Queue what a worker found for the store: new features, or (for content already
     stored under another name) only the file's path and digest."""
-    if result.error is not None or result.stamp is None or result.digest is None:
-        return
-    assert result.width is not None and result.height is not None  # set whenever error is None
+    if result.stamp is None or result.digest is None or result.width is None:
+        return  # unreadable, or read without a store
     store.add(
         NewEntry(
             stamp=result.stamp,
             digest=result.digest,
             width=result.width,
-            height=result.height,
+            height=result.height or 0,
             features={}
             if result.stored
             else {keys[name]: value for name, value in result.features.items()},

@@ -182,6 +182,16 @@ def _is_numeric(rows: Sequence[Row], column: str) -> bool:
     )
 
 
+def format_size(size: int) -> str:
+    """A byte count for people: ``512 B``, ``1.5 kB``, ``12.3 MB``."""
+    value, unit = float(size), "B"
+    for larger in ("kB", "MB", "GB", "TB"):
+        if value < 1000:
+            break
+        value, unit = value / 1000, larger
+    return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
+
+
 def format_number(value: float) -> str:
     """A number for people to read: 6 significant digits, ``inf`` for infinity."""
     if isinstance(value, int):

@@ -18,12 +18,13 @@ without the store.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -227,10 +228,8 @@ class FeatureStore:
 
     def _disable(self, error: BaseException) -> None:
         if self._connection is not None:
-            try:
+            with contextlib.suppress(sqlite3.Error):
                 self._connection.close()
-            except sqlite3.Error:
-                pass
             self._connection = None
         self._pending = []
         if self.problem is None:
@@ -300,10 +299,8 @@ def clear_store(path: Path, features: Sequence[str] = ()) -> int:
     """
     if not features:
         removed = 0
-        try:
+        with contextlib.suppress(StoreError):
             removed = sum(count for count, _ in store_info(path).entries.values())
-        except StoreError:
-            pass
         for candidate in _database_files(path):
             try:
                 candidate.unlink()
@@ -388,21 +385,18 @@ def _connect(path: Path, *, create: bool) -> sqlite3.Connection:
     return connection
 
 
-class _transaction:
-    """``BEGIN IMMEDIATE`` … ``COMMIT``: take the write lock up front, so a writer waits
-    for another (busy timeout) instead of failing on a stale read snapshot."""
-
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self.connection = connection
-
-    def __enter__(self) -> None:
-        self.connection.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        if exc_type is None:
-            self.connection.execute("COMMIT")
-        elif self.connection.in_transaction:
-            self.connection.execute("ROLLBACK")
+@contextlib.contextmanager
+def _transaction(connection: sqlite3.Connection) -> Iterator[None]:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``: take the write lock up front, so that a writer
+    waits for another (busy timeout) instead of failing on a stale read snapshot."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        connection.execute("COMMIT")
+    except BaseException:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise
 
 
 def _known_digests(connection: sqlite3.Connection, stamps: Sequence[FileStamp]) -> dict[str, bytes]:
@@ -509,8 +503,6 @@ def _database_files(path: Path) -> list[Path]:
 def _bytes_on_disk(path: Path) -> int:
     total = 0
     for candidate in _database_files(path):
-        try:
+        with contextlib.suppress(OSError):
             total += candidate.stat().st_size
-        except OSError:
-            pass
     return total

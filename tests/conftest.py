@@ -27,7 +27,9 @@ CliRunnerFn = Callable[..., CliResult]
 
 
 @pytest.fixture(autouse=True)
-def isolated_store(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_store(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """Every test gets a feature store of its own (never the user's cache directory)."""
     path = tmp_path_factory.mktemp("store") / "features.sqlite"
     monkeypatch.setenv("IMGSIM_CACHE", str(path))
