@@ -619,6 +619,7 @@ def list_(fmt: FormatOption = None) -> None:
 
 cache_app = typer.Typer(
     help="Look after the feature store: where it is, what it holds, clear or prune it.",
+    epilog="Example: imgsim cache info",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
