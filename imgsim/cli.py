@@ -412,6 +412,8 @@ def compare(
     max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
     hash_size: HashSizeOption = 8,
     bins: BinsOption = 8,
+    cache: CacheOption = None,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Score each image of A against its reference in B: one row per pair.
 
@@ -443,8 +445,20 @@ def compare(
     checker = GateChecker(gates, values)
     status = _PairStatus()
 
+    uses_features = any(m.kind == "feature" for m in metrics)
+
     def rows() -> Iterator[dict[str, Any]]:
-        for result in compare_pairs(pairing.pairs, options, workers=workers):
+        with (
+            _open_store(cache, no_cache or not uses_features) as store,
+            _progress_bar(len(pairing.pairs), quiet) as progress,
+        ):
+            results = compare_pairs(
+                pairing.pairs, options, workers=workers, progress=progress, store=store
+            )
+            yield from scored(results)
+
+    def scored(results: Iterator[PairResult]) -> Iterator[dict[str, Any]]:
+        for result in results:
             if not status.count(result) and skip_bad:
                 continue
             row = {"a": str(result.a), "b": str(result.b), **result.values, "error": result.error}

@@ -36,7 +36,14 @@ from imgsim.features import (
     resolve_features,
 )
 from imgsim.images import DEFAULT_MAX_PIXELS, decode_upright_rgb
-from imgsim.store import FeatureStore, FileStamp, NewEntry, StoreReader, file_digest
+from imgsim.store import (
+    FeatureStore,
+    FileStamp,
+    NewEntry,
+    StoredImage,
+    StoreReader,
+    file_digest,
+)
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -135,6 +142,9 @@ def extract_file(
     stamp = digest = data = None
     if stamped or reader is not None:
         stamp = FileStamp.of(path)
+        known = reader.find_file(stamp, list(plan.keys.values())) if reader and stamp else None
+        if known is not None:
+            return _stored_result(path, known[1], plan.keys, stamp, known[0])
         try:
             data = path.read_bytes()
         except OSError:
@@ -143,10 +153,7 @@ def extract_file(
             digest = file_digest(data)
             stored = reader.find(digest, list(plan.keys.values())) if reader else None
             if stored is not None:
-                features = {name: stored.features[key] for name, key in plan.keys.items()}
-                return ImageResult(
-                    path, stored.width, stored.height, features, None, True, stamp, digest
-                )
+                return _stored_result(path, stored, plan.keys, stamp, digest)
     try:
         decoded = decode_upright_rgb(
             path,
@@ -166,6 +173,17 @@ def extract_file(
         stamp=stamp,
         digest=digest,
     )
+
+
+def _stored_result(
+    path: Path,
+    stored: StoredImage,
+    keys: dict[str, str],
+    stamp: FileStamp | None = None,
+    digest: bytes | None = None,
+) -> ImageResult:
+    features = {name: stored.features[key] for name, key in keys.items()}
+    return ImageResult(path, stored.width, stored.height, features, None, True, stamp, digest)
 
 
 @dataclass(frozen=True)
@@ -218,7 +236,7 @@ def _extract_stream(
         if store is not None:
             for index, result in enumerate(results):
                 if index not in found:
-                    _record(store, result, keys)
+                    record(store, result, keys)
         if progress is not None:
             progress(len(results), sum(result.stored for result in results))
         yield from results
@@ -235,15 +253,12 @@ def _look_up(
         for index, stamp in stamps.items():
             stored = known.get(stamp.path) if stamp is not None else None
             if stored is not None:
-                features = {name: stored.features[key] for name, key in keys.items()}
-                found[index] = ImageResult(
-                    chunk[index], stored.width, stored.height, features, stored=True
-                )
+                found[index] = _stored_result(chunk[index], stored, keys)
     misses = [path for index, path in enumerate(chunk) if index not in found]
     return (chunk, found), misses
 
 
-def _record(store: FeatureStore, result: ImageResult, keys: dict[str, str]) -> None:
+def record(store: FeatureStore, result: ImageResult, keys: dict[str, str]) -> None:
     """Queue what a worker found for the store: new features, or (for content already
     stored under another name) only the file's path and digest."""
     if result.stamp is None or result.digest is None or result.width is None:
@@ -267,13 +282,17 @@ _readers: dict[tuple[int, Path], StoreReader] = {}
 use its parent's connection)."""
 
 
+def store_reader(path: Path) -> StoreReader:
+    """This process's read-only connection to the store at ``path``."""
+    key = (os.getpid(), path)
+    reader = _readers.get(key)
+    if reader is None:
+        reader = _readers[key] = StoreReader(path)
+    return reader
+
+
 def _extract_chunk(paths: list[Path], context: _ChunkContext) -> list[ImageResult]:
-    reader = None
-    if context.store is not None:
-        key = (os.getpid(), context.store)
-        reader = _readers.get(key)
-        if reader is None:
-            reader = _readers[key] = StoreReader(context.store)
+    reader = store_reader(context.store) if context.store is not None else None
     stamped = context.store is not None
     return [extract_file(path, context.options, reader=reader, stamped=stamped) for path in paths]
 

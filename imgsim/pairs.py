@@ -3,23 +3,34 @@
 Inputs pair up as in DESIGN.md: two files are one pair; two folders pair by
 relative path without extension (``gen/cat.png`` meets ``ref/cat.jpg``); a file
 and a folder pair the file with every image of the folder. Each pair is decoded
-once and every requested metric computed from that decode.
+once for the pixel metrics; feature metrics use the features ``extract`` computes,
+taken from the feature store when it has them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
-from imgsim.engine import ProgressCallback, ordered_map
+from imgsim.engine import (
+    ExtractOptions,
+    ImageResult,
+    ProgressCallback,
+    extract_file,
+    feature_keys,
+    ordered_map,
+    record,
+    store_reader,
+)
 from imgsim.errors import BadImage, UsageError
-from imgsim.features import FeatureParams, check_params, decode_side, get_feature
+from imgsim.features import FeatureParams, check_params, get_feature
 from imgsim.images import DEFAULT_MAX_PIXELS, decode_upright_rgb, resize_antialiased, walk_images
 from imgsim.metrics import PairMetric, pixel_function
+from imgsim.store import FeatureStore, StoreReader
 
 Value = float | int | None
 
@@ -60,6 +71,8 @@ class PairResult:
     """Pixel metrics were asked of images of different sizes without ``resize``, or of
     images too small for them (status 2)."""
     notes: tuple[str, ...] = ()
+    files: tuple[ImageResult, ...] = ()
+    """The features of A and B as extracted (for the store), when feature metrics were asked."""
 
 
 def pair_inputs(a: Path, b: Path) -> Pairing:
@@ -107,30 +120,50 @@ def _pair_folders(a: Path, b: Path) -> Pairing:
     )
 
 
-def _needs_full_resolution(metrics: Sequence[PairMetric]) -> bool:
-    return any(metric.kind != "feature" for metric in metrics)
+def score_pair(
+    a: Path, b: Path, options: CompareOptions, reader: StoreReader | None = None
+) -> PairResult:
+    """Every metric of one pair: features as ``extract`` computes them (from the store
+    when ``reader`` has them), pixel metrics from one full decode of each image."""
+    features = _feature_options(options)
+    files: tuple[ImageResult, ...] = ()
+    if features is not None:
+        stamped = reader is not None
+        files = tuple(
+            extract_file(path, features, reader=reader, stamped=stamped) for path in (a, b)
+        )
+        broken = [f"{result.path}: {result.error}" for result in files if result.error]
+        if broken:
+            return PairResult(a, b, error="; ".join(broken), unreadable=True, files=files)
+    values: dict[str, Value] = {}
+    notes: list[str] = []
+    if any(metric.kind != "feature" for metric in options.metrics):
+        try:
+            image_a = decode_upright_rgb(a, max_pixels=options.max_pixels).pixels
+            image_b = decode_upright_rgb(b, max_pixels=options.max_pixels).pixels
+            values, notes = score_images(
+                image_a, image_b, options.metrics, options.params, options.resize
+            )
+        except BadImage as error:
+            return PairResult(a, b, error=str(error), unreadable=True, files=files)
+        except SizeMismatch as mismatch:
+            message = f"{a} is {mismatch.size_a}, {b} is {mismatch.size_b}: {mismatch.advice}"
+            return PairResult(a, b, error=message, size_mismatch=True, files=files)
+        except ImagesTooSmall as error:
+            return PairResult(a, b, error=f"{a} vs {b}: {error}", size_mismatch=True, files=files)
+    if files:
+        values.update(feature_values(files[0].features, files[1].features, options.metrics))
+    values = {metric.column: values[metric.column] for metric in options.metrics}
+    notes_text = tuple(f"{a} vs {b}: {note}" for note in notes)
+    return PairResult(a, b, values=values, notes=notes_text, files=files)
 
 
-def score_pair(a: Path, b: Path, options: CompareOptions) -> PairResult:
-    """Decode both images once and compute every metric."""
-    metrics = options.metrics
-    side = None
-    if not _needs_full_resolution(metrics):
-        specs = [get_feature(m.name) for m in metrics]
-        side = decode_side(specs, options.params)
-    try:
-        image_a = decode_upright_rgb(a, max_pixels=options.max_pixels, min_side=side).pixels
-        image_b = decode_upright_rgb(b, max_pixels=options.max_pixels, min_side=side).pixels
-    except BadImage as error:
-        return PairResult(a, b, error=str(error), unreadable=True)
-    try:
-        values, notes = score_images(image_a, image_b, metrics, options.params, options.resize)
-    except SizeMismatch as mismatch:
-        message = f"{a} is {mismatch.size_a}, {b} is {mismatch.size_b}: {mismatch.advice}"
-        return PairResult(a, b, error=message, size_mismatch=True)
-    except ImagesTooSmall as error:
-        return PairResult(a, b, error=f"{a} vs {b}: {error}", size_mismatch=True)
-    return PairResult(a, b, values=values, notes=tuple(f"{a} vs {b}: {n}" for n in notes))
+def _feature_options(options: CompareOptions) -> ExtractOptions | None:
+    """How ``extract`` would compute the features the metrics need (``None``: no features)."""
+    names = tuple(dict.fromkeys(m.name for m in options.metrics if m.kind == "feature"))
+    if not names:
+        return None
+    return ExtractOptions(features=names, params=options.params, max_pixels=options.max_pixels)
 
 
 class SizeMismatch(Exception):
@@ -155,9 +188,11 @@ def score_images(
     params: FeatureParams,
     resize: bool,
 ) -> tuple[dict[str, Value], list[str]]:
-    """Every metric of one pair of decoded images, and notes about values that are 0 by default."""
-    from imgsim.metrics.distances import pairwise
+    """Every metric of one pair of decoded images, and notes about values that are 0 by default.
 
+    Feature metrics are computed from these pixels (the in-memory API); files are
+    scored by :func:`score_pair`, whose features are those ``extract`` computes.
+    """
     values: dict[str, Value] = {}
     notes: list[str] = []
     pixel_b = image_b
@@ -165,7 +200,6 @@ def score_images(
         if not resize:
             raise SizeMismatch(_size_text(image_a), _size_text(image_b))
         pixel_b = resize_antialiased(image_b, (image_a.shape[1], image_a.shape[0]))
-    features: dict[str, tuple[NDArray[np.generic], NDArray[np.generic]]] = {}
     for metric in metrics:
         if metric.kind == "pixels":
             try:
@@ -179,23 +213,44 @@ def score_images(
             values[metric.column] = match.score
             if match.note:
                 notes.append(f"{metric.column} = 0: {match.note}")
-        else:
-            spec = get_feature(metric.name)
-            if metric.name not in features:
-                features[metric.name] = (
-                    spec.extract(image_a, params),
-                    spec.extract(image_b, params),
-                )
-            u, v = features[metric.name]
-            if spec.kind == "hash" and metric.distance != "hamming":
-                u, v = np.unpackbits(u), np.unpackbits(v)  # type: ignore[arg-type]
-            score = float(pairwise(str(metric.distance), u, v)[0, 0])
-            values[metric.column] = int(score) if metric.distance == "hamming" else score
+    names = {m.name for m in metrics if m.kind == "feature"}
+    if names:
+        computed_a = {name: get_feature(name).extract(image_a, params) for name in names}
+        computed_b = {name: get_feature(name).extract(image_b, params) for name in names}
+        values.update(feature_values(computed_a, computed_b, metrics))
     return values, notes
+
+
+def feature_values(
+    features_a: Mapping[str, NDArray[np.generic]],
+    features_b: Mapping[str, NDArray[np.generic]],
+    metrics: Sequence[PairMetric],
+) -> dict[str, Value]:
+    """The feature-distance metrics of one pair, from the two images' features."""
+    from imgsim.metrics.distances import pairwise
+
+    values: dict[str, Value] = {}
+    for metric in metrics:
+        if metric.kind != "feature":
+            continue
+        spec = get_feature(metric.name)
+        u, v = features_a[metric.name], features_b[metric.name]
+        if spec.kind == "hash" and metric.distance != "hamming":
+            u, v = np.unpackbits(u), np.unpackbits(v)  # type: ignore[arg-type]
+        score = float(pairwise(str(metric.distance), u, v)[0, 0])
+        values[metric.column] = int(score) if metric.distance == "hamming" else score
+    return values
 
 
 def _size_text(image: NDArray[np.uint8]) -> str:
     return f"{image.shape[1]}x{image.shape[0]}"
+
+
+@dataclass(frozen=True)
+class _PairContext:
+    options: CompareOptions
+    store: Path | None
+    """The store workers may read features from, or ``None`` without a store."""
 
 
 def compare_pairs(
@@ -204,12 +259,33 @@ def compare_pairs(
     *,
     workers: int | None = None,
     progress: ProgressCallback | None = None,
+    store: FeatureStore | None = None,
 ) -> Iterator[PairResult]:
-    """Scores of every pair, in order, computed in parallel."""
+    """Scores of every pair, in order, computed in parallel.
+
+    With a ``store``, features are taken from it when present and new ones written.
+    """
     specs = [get_feature(m.name) for m in options.metrics if m.kind == "feature"]
     check_params(specs, options.params)
-    return ordered_map(_score_chunk, pairs, options, workers=workers, progress=progress)
+    context = _PairContext(options, store.path if store is not None and store.usable else None)
+    results = ordered_map(_score_chunk, pairs, context, workers=workers, progress=progress)
+    features = _feature_options(options)
+    if store is None or features is None:
+        return results
+    return _recorded(results, store, feature_keys(features))
 
 
-def _score_chunk(pairs: list[tuple[Path, Path]], options: CompareOptions) -> list[PairResult]:
-    return [score_pair(a, b, options) for a, b in pairs]
+def _recorded(
+    results: Iterator[PairResult], store: FeatureStore, keys: dict[str, str]
+) -> Iterator[PairResult]:
+    for result in results:
+        for file in result.files:
+            if not file.stored:
+                record(store, file, keys)
+        store.flush_if_due()
+        yield result
+
+
+def _score_chunk(pairs: list[tuple[Path, Path]], context: _PairContext) -> list[PairResult]:
+    reader = store_reader(context.store) if context.store is not None else None
+    return [score_pair(a, b, context.options, reader) for a, b in pairs]

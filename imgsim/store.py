@@ -264,6 +264,18 @@ class StoreReader:
             self._connection = None
             return None
 
+    def find_file(self, stamp: FileStamp, keys: Sequence[str]) -> tuple[bytes, StoredImage] | None:
+        """The digest and stored features of an unchanged file, if every key is there."""
+        if self._connection is None:
+            return None
+        try:
+            digest = _known_digests(self._connection, [stamp]).get(stamp.path)
+        except sqlite3.Error:
+            self._connection = None
+            return None
+        stored = self.find(digest, keys) if digest is not None else None
+        return (digest, stored) if digest is not None and stored is not None else None
+
 
 # ---------------------------------------------------------------------- maintenance
 
