@@ -1,0 +1,20 @@
+"""The ``imgsim`` command line: thin Typer commands over the engine.
+
+Commands parse options, call the library, print rows and exit with the status
+of DESIGN.md: 0 done, 1 a gate failed, 2 usage error, 3 some inputs unreadable.
+Heavy modules (numpy, OpenCV, SciPy) are imported inside the commands that need
+them, so ``imgsim --help`` stays fast. Each command lives in a module of its own;
+importing them registers them on :data:`app`, in the order of ``imgsim --help``.
+"""
+
+from __future__ import annotations
+
+from imgsim.cli import cache, compare, extract, listing
+from imgsim.cli.common import app
+
+__all__ = ["app", "cache", "compare", "extract", "listing", "main"]
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="imgsim")

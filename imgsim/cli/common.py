@@ -1,0 +1,205 @@
+"""What every ``imgsim`` command shares: the Typer app, options, errors, output."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+from imgsim.errors import ImgsimError, UsageError
+from imgsim.output import Format
+
+if TYPE_CHECKING:
+    from imgsim.engine import ProgressCallback
+    from imgsim.output import Epilogue
+    from imgsim.store import FeatureStore
+
+EXIT_OK, EXIT_GATE_FAILED, EXIT_USAGE, EXIT_UNREADABLE = 0, 1, 2, 3
+DEFAULT_MAX_PIXELS = 89_478_485  # = imgsim.images.DEFAULT_MAX_PIXELS, kept here to stay light
+
+app = typer.Typer(
+    name="imgsim",
+    help="Score generated images: against references, as a set, and for diversity.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+FeatureOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--feature",
+        "-f",
+        help="Feature name(s), repeatable or comma-separated (see `imgsim list`).",
+    ),
+]
+FormatOption = Annotated[
+    Format | None,
+    typer.Option("--format", help="Output format [default: table on a terminal, else csv]."),
+]
+OutOption = Annotated[
+    Path | None,
+    typer.Option("--out", "-o", help="Write results to this file; its extension names the format."),
+]
+WorkersOption = Annotated[
+    int | None, typer.Option("--workers", "-j", min=1, help="Processes [default: all cores].")
+]
+QuietOption = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No summary or progress on stderr.")
+]
+SkipBadOption = Annotated[
+    bool, typer.Option("--skip-bad", help="Unreadable files are reported but do not set exit 3.")
+]
+MaxPixelsOption = Annotated[
+    int, typer.Option("--max-pixels", min=1, help="Refuse images with more pixels (bomb guard).")
+]
+SizeOption = Annotated[
+    int | None,
+    typer.Option("--size", min=8, help="Resize so the longer side is at most SIZE px first."),
+]
+HashSizeOption = Annotated[
+    int, typer.Option("--hash-size", min=2, help="Hash grid side: HASH_SIZE² bits.")
+]
+BinsOption = Annotated[
+    int, typer.Option("--bins", min=1, max=64, help="color_hist bins per channel.")
+]
+CacheOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--cache",
+        help="Feature store file [default: $IMGSIM_CACHE, else the user cache directory].",
+    ),
+]
+NoCacheOption = Annotated[
+    bool, typer.Option("--no-cache", help="Neither read nor write the feature store.")
+]
+
+Command = TypeVar("Command", bound=Callable[..., None])
+
+
+def handle_errors(command: Command) -> Command:
+    """Turn library exceptions into one-line messages and exit codes, in one place."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except ImgsimError as error:  # UsageError and every other deliberate error
+            print_error(str(error))
+            raise typer.Exit(EXIT_USAGE) from None
+        except BrokenPipeError:  # e.g. `imgsim extract … | head`
+            sys.stderr.close()
+            raise typer.Exit(EXIT_OK) from None
+        except KeyboardInterrupt:
+            print_error("interrupted")
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def print_error(message: str) -> None:
+    sys.stderr.write(f"imgsim: {one_line(message)}\n")
+
+
+def print_warning(message: str) -> None:
+    sys.stderr.write(f"imgsim: warning: {one_line(message)}\n")
+
+
+def one_line(text: str) -> str:
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
+def split_names(values: list[str] | None) -> list[str]:
+    """``-f a -f b`` and ``-f a,b`` alike."""
+    return [name.strip() for value in values or [] for name in value.split(",") if name.strip()]
+
+
+def resolve_format(fmt: Format | None, out: Path | None) -> Format:
+    from imgsim.output import format_for_path
+
+    if out is not None:
+        from_suffix = format_for_path(out)
+        if fmt is not None and fmt is not from_suffix:
+            raise UsageError(f"--format {fmt.value} contradicts --out {out}")
+        return from_suffix if from_suffix is not None else Format.csv
+    if fmt is not None:
+        return fmt
+    return Format.table if sys.stdout.isatty() else Format.csv
+
+
+@contextlib.contextmanager
+def open_store(cache: Path | None, no_cache: bool) -> Iterator[FeatureStore | None]:
+    """The feature store of this run (closed, i.e. committed, at the end), or ``None``."""
+    if no_cache:
+        yield None
+        return
+    from imgsim.store import FeatureStore, default_location
+
+    store = FeatureStore(cache or default_location(), on_problem=print_warning)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+_PROGRESS_MIN_ITEMS = 50
+"""Shorter jobs finish before a progress bar would tell anything."""
+
+
+@contextlib.contextmanager
+def progress_bar(total: int, quiet: bool) -> Iterator[ProgressCallback | None]:
+    """A rich progress bar on stderr (count, rate, ETA, store hits) when it is a terminal."""
+    if quiet or total < _PROGRESS_MIN_ITEMS or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[stored]} from the store"),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("images", total=total, stored=0, rate="")
+        stored_so_far = 0
+
+        def advance(done: int, stored: int) -> None:
+            nonlocal stored_so_far
+            stored_so_far += stored
+            speed = bar.tasks[0].speed
+            rate = f"{speed:,.0f} images/s" if speed else ""
+            bar.update(task, advance=done, stored=stored_so_far, rate=rate)
+
+        yield advance
+
+
+def emit(
+    rows: Iterator[dict[str, Any]],
+    columns: list[str],
+    fmt: Format,
+    out: Path | None,
+    epilogue: Callable[[], Epilogue] | None = None,
+) -> None:
+    from imgsim.output import atomic_text_file, write_rows
+
+    if out is None:
+        write_rows(rows, columns, fmt, sys.stdout, epilogue=epilogue)
+        sys.stdout.flush()
+        return
+    with atomic_text_file(out) as stream:
+        write_rows(rows, columns, fmt, stream, epilogue=epilogue)

@@ -1,0 +1,248 @@
+"""``imgsim compare``: each image against its reference, with gates."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from imgsim.cli.common import (
+    DEFAULT_MAX_PIXELS,
+    EXIT_GATE_FAILED,
+    EXIT_OK,
+    EXIT_UNREADABLE,
+    EXIT_USAGE,
+    BinsOption,
+    CacheOption,
+    FormatOption,
+    HashSizeOption,
+    MaxPixelsOption,
+    NoCacheOption,
+    OutOption,
+    QuietOption,
+    SkipBadOption,
+    WorkersOption,
+    app,
+    emit,
+    handle_errors,
+    one_line,
+    open_store,
+    progress_bar,
+    resolve_format,
+    split_names,
+)
+from imgsim.errors import UsageError
+
+if TYPE_CHECKING:
+    from imgsim.gates import GateResult
+    from imgsim.output import Epilogue
+    from imgsim.pairs import Pairing, PairResult
+
+
+MetricOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--metric",
+        "-m",
+        help="Metric(s): ssim, ms_ssim, psnr, mse, rmse, mae, sift, FEATURE[:DISTANCE]; "
+        "repeatable or comma-separated [default: ssim,psnr,phash,color_hist].",
+    ),
+]
+GateOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--gate",
+        "-g",
+        help='Fail (exit 1) unless it holds, e.g. "ssim>=0.9", "mean(ssim)>=0.92". Repeatable.',
+    ),
+]
+
+
+@app.command(
+    epilog="Example: imgsim compare generated/ reference/ -m ssim,psnr,phash "
+    '--gate "mean(ssim)>=0.9"'
+)
+@handle_errors
+def compare(
+    a: Annotated[Path, typer.Argument(help="Generated image or folder.")],
+    b: Annotated[Path, typer.Argument(help="Reference image or folder.")],
+    metric: MetricOption = None,
+    gate: GateOption = None,
+    resize: Annotated[
+        bool, typer.Option("--resize", help="Resize B to A's size (anti-aliased) if they differ.")
+    ] = False,
+    fmt: FormatOption = None,
+    out: OutOption = None,
+    workers: WorkersOption = None,
+    quiet: QuietOption = False,
+    skip_bad: SkipBadOption = False,
+    max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
+    hash_size: HashSizeOption = 8,
+    bins: BinsOption = 8,
+    cache: CacheOption = None,
+    no_cache: NoCacheOption = False,
+) -> None:
+    """Score each image of A against its reference in B: one row per pair.
+
+    Folders pair by relative path without extension (gen/cat.png meets ref/cat.jpg);
+    a file against a folder is scored against every image in it. Files without a
+    partner are listed on stderr. The table ends with mean, min, max and median.
+    """
+    from imgsim.features import FeatureParams
+    from imgsim.gates import ColumnValues, GateChecker, parse_gates
+    from imgsim.metrics import DEFAULT_COMPARE_METRICS, parse_pair_metrics
+    from imgsim.output import Epilogue, json_value
+    from imgsim.pairs import CompareOptions, compare_pairs, pair_inputs
+
+    metrics = parse_pair_metrics(split_names(metric) or DEFAULT_COMPARE_METRICS)
+    columns = [m.column for m in metrics]
+    gates = parse_gates(gate or [], columns)
+    output_format = resolve_format(fmt, out)
+    options = CompareOptions(
+        metrics=tuple(metrics),
+        params=FeatureParams(hash_size=hash_size, bins=bins),
+        resize=resize,
+        max_pixels=max_pixels,
+    )
+    pairing = pair_inputs(a, b)
+    _report_unpaired(pairing, a, b)
+    if not pairing.pairs:
+        raise UsageError(f"no pairs: no image in {a} has a partner in {b}")
+    values = ColumnValues(columns)
+    checker = GateChecker(gates, values)
+    status = _PairStatus()
+
+    uses_features = any(m.kind == "feature" for m in metrics)
+
+    def rows() -> Iterator[dict[str, Any]]:
+        with (
+            open_store(cache, no_cache or not uses_features) as store,
+            progress_bar(len(pairing.pairs), quiet) as progress,
+        ):
+            results = compare_pairs(
+                pairing.pairs, options, workers=workers, progress=progress, store=store
+            )
+            yield from scored(results)
+
+    def scored(results: Iterator[PairResult]) -> Iterator[dict[str, Any]]:
+        for result in results:
+            if not status.count(result) and skip_bad:
+                continue
+            row = {"a": str(result.a), "b": str(result.b), **result.values, "error": result.error}
+            if result.error is None:
+                values.observe(row)
+                checker.observe(row)
+            yield row
+
+    def epilogue() -> Epilogue:
+        summary = values.summary()
+        footer = [{"a": name, **{c: summary[c][name] for c in columns}} for name in _AGGREGATES]
+        return Epilogue(
+            table_rows=footer,
+            json_extra={
+                "summary": {
+                    c: {k: json_value(v) for k, v in s.items()} for c, s in summary.items()
+                },
+                "gates": [_gate_json(result) for result in checker.results()],
+            },
+        )
+
+    emit(rows(), ["a", "b", *columns, "error"], output_format, out, epilogue)
+    verdicts = checker.results()
+    _report_gates(verdicts, quiet=quiet)
+    if not quiet:
+        unpaired = len(pairing.unmatched_a) + len(pairing.unmatched_b)
+        sys.stderr.write(f"imgsim: {status.summary()}, {unpaired} files without a partner\n")
+    failed_gate = any(not verdict.passed for verdict in verdicts)
+    codes = [
+        EXIT_GATE_FAILED if failed_gate else EXIT_OK,
+        EXIT_USAGE if status.size_mismatches else EXIT_OK,
+        EXIT_UNREADABLE if status.unreadable and not skip_bad else EXIT_OK,
+    ]
+    raise typer.Exit(min((code for code in codes if code), default=EXIT_OK))
+
+
+_AGGREGATES = ("mean", "min", "max", "median")
+
+
+class _PairStatus:
+    """Counts pair results and reports the ones that could not be scored on stderr."""
+
+    def __init__(self) -> None:
+        self.scored = 0
+        self.unreadable = 0
+        self.size_mismatches = 0
+
+    def count(self, result: PairResult) -> bool:
+        """Report a result; ``False`` when the pair could not be scored."""
+        for note in result.notes:
+            sys.stderr.write(f"imgsim: note: {one_line(note)}\n")
+        if result.error is None:
+            self.scored += 1
+            return True
+        sys.stderr.write(f"{one_line(result.error)}\n")
+        if result.unreadable:
+            self.unreadable += 1
+        if result.size_mismatch:
+            self.size_mismatches += 1
+        return False
+
+    def summary(self) -> str:
+        parts = [f"{self.scored} pairs scored"]
+        if self.unreadable:
+            parts.append(f"{self.unreadable} with unreadable images")
+        if self.size_mismatches:
+            parts.append(f"{self.size_mismatches} not scored for their size")
+        return ", ".join(parts)
+
+
+def _report_unpaired(pairing: Pairing, a: Path, b: Path) -> None:
+    for path in pairing.unmatched_a:
+        sys.stderr.write(f"{one_line(str(path))}: no partner in {b}\n")
+    for path in pairing.unmatched_b:
+        sys.stderr.write(f"{one_line(str(path))}: no partner in {a}\n")
+    for path in pairing.ambiguous:
+        sys.stderr.write(f"{one_line(str(path))}: skipped, another file has the same name stem\n")
+
+
+def _gate_json(result: GateResult) -> dict[str, Any]:
+    from imgsim.output import json_value
+
+    entry: dict[str, Any] = {"gate": result.gate.text, "passed": result.passed}
+    if result.gate.aggregate is not None:
+        entry["value"] = json_value(result.value)
+    entry["failing_rows"] = [
+        {k: json_value(v) for k, v in row.items() if k in ("a", "b", result.gate.metric)}
+        for row in result.failing_rows
+    ]
+    return entry
+
+
+def _report_gates(verdicts: list[GateResult], *, quiet: bool) -> None:
+    from imgsim.output import format_number
+
+    for verdict in verdicts:
+        gate = verdict.gate
+        if verdict.passed:
+            if not quiet:
+                sys.stderr.write(f"imgsim: gate passed: {gate.text}\n")
+            continue
+        if gate.aggregate is not None:
+            shown = "no values" if verdict.value is None else format_number(verdict.value)
+            sys.stderr.write(f"imgsim: gate FAILED: {gate.text} ({gate.aggregate} = {shown})\n")
+            continue
+        count = len(verdict.failing_rows)
+        sys.stderr.write(
+            f"imgsim: gate FAILED: {gate.text} on {count} row{'s' if count != 1 else ''}"
+            f"{'' if count else ' (no values)'}\n"
+        )
+        for row in verdict.failing_rows:
+            value = row.get(gate.metric)
+            shown = format_number(value) if isinstance(value, (int, float)) else "not computed"
+            sys.stderr.write(
+                f"  {one_line(str(row.get('a')))} vs {one_line(str(row.get('b')))}: "
+                f"{gate.metric} = {shown}\n"
+            )

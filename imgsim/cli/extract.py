@@ -1,0 +1,200 @@
+"""``imgsim extract``: features of every image, through the feature store."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from imgsim.cli.common import (
+    DEFAULT_MAX_PIXELS,
+    EXIT_OK,
+    EXIT_UNREADABLE,
+    BinsOption,
+    CacheOption,
+    FeatureOption,
+    FormatOption,
+    HashSizeOption,
+    MaxPixelsOption,
+    NoCacheOption,
+    OutOption,
+    QuietOption,
+    SizeOption,
+    SkipBadOption,
+    WorkersOption,
+    app,
+    emit,
+    handle_errors,
+    one_line,
+    open_store,
+    progress_bar,
+    resolve_format,
+    split_names,
+)
+from imgsim.errors import UsageError
+from imgsim.output import Format
+
+if TYPE_CHECKING:
+    from imgsim.engine import ImageResult
+    from imgsim.features import FeatureParams, FeatureSpec
+
+
+@app.command(
+    epilog="Example: imgsim extract sample_images/reference -f phash,color_hist --format csv"
+)
+@handle_errors
+def extract(
+    paths: Annotated[list[Path], typer.Argument(help="Image files and/or folders.")],
+    feature: FeatureOption = None,
+    fmt: FormatOption = None,
+    out: OutOption = None,
+    size: SizeOption = None,
+    workers: WorkersOption = None,
+    quiet: QuietOption = False,
+    skip_bad: SkipBadOption = False,
+    max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
+    hash_size: HashSizeOption = 8,
+    bins: BinsOption = 8,
+    cache: CacheOption = None,
+    no_cache: NoCacheOption = False,
+) -> None:
+    """Compute features of every image: one row per image (path, width, height, features).
+
+    Hashes are printed as hex, vectors in full (JSON arrays; space-separated numbers
+    in one CSV cell). With --out X.npz the vectors are written as arrays instead:
+    `paths` and one array per feature (packed uint8 bits for hashes). Features are
+    kept in the feature store, so a rerun only computes what is new or changed.
+    """
+    from imgsim.engine import ExtractOptions, extract_files
+    from imgsim.features import FeatureParams, resolve_features
+    from imgsim.output import format_for_path
+
+    names = split_names(feature)
+    if not names:
+        from imgsim.features import FEATURES
+
+        raise UsageError(f"missing --feature/-f; valid features: {', '.join(FEATURES)}")
+    specs = resolve_features(names)
+    params = FeatureParams(hash_size=hash_size, bins=bins)
+    npz_out = out if out is not None and format_for_path(out, allow_npz=True) is None else None
+    output_format = Format.csv if npz_out is not None else resolve_format(fmt, out)
+    files = _discover_images(paths)
+    options = ExtractOptions(
+        features=tuple(spec.name for spec in specs),
+        params=params,
+        max_pixels=max_pixels,
+        max_side=size,
+    )
+    tally = _Tally()
+    with open_store(cache, no_cache) as store, progress_bar(len(files), quiet) as progress:
+        results = tally.watch(
+            extract_files(files, options, workers=workers, progress=progress, store=store),
+            skip_bad=skip_bad,
+        )
+        if npz_out is not None:
+            written = _write_extract_npz(npz_out, results, specs, params)
+            if not quiet:
+                sys.stderr.write(f"imgsim: wrote {written} images to {npz_out}\n")
+        else:
+            rows = (_extract_row(result, specs, params) for result in results)
+            columns = ["path", "width", "height", *(spec.name for spec in specs), "error"]
+            emit(rows, columns, output_format, out)
+    if not quiet:
+        sys.stderr.write(f"imgsim: {tally.summary()}\n")
+    raise typer.Exit(tally.exit_code(skip_bad))
+
+
+class _Tally:
+    """Counts results as they stream by and reports unreadable files on stderr."""
+
+    def __init__(self) -> None:
+        self.done = 0
+        self.stored = 0
+        self.failed = 0
+
+    def watch(self, results: Iterator[ImageResult], *, skip_bad: bool) -> Iterator[ImageResult]:
+        for result in results:
+            self.done += 1
+            self.stored += result.stored
+            if result.error is not None:
+                self.failed += 1
+                sys.stderr.write(f"{one_line(str(result.path))}: {result.error}\n")
+                if skip_bad:
+                    continue
+            yield result
+
+    def summary(self) -> str:
+        computed = self.done - self.stored - self.failed
+        return (
+            f"{self.done} images: {computed} computed, {self.stored} from the store, "
+            f"{self.failed} unreadable"
+        )
+
+    def exit_code(self, skip_bad: bool) -> int:
+        return EXIT_UNREADABLE if self.failed and not skip_bad else EXIT_OK
+
+
+def _discover_images(paths: list[Path]) -> list[Path]:
+    from imgsim.images import discover
+
+    found = discover(paths)
+    if not found.files:
+        ignored = f" ({found.ignored} other files ignored)" if found.ignored else ""
+        raise UsageError(f"no images found in {', '.join(map(str, paths))}{ignored}")
+    return found.files
+
+
+def _extract_row(
+    result: ImageResult, specs: list[FeatureSpec], params: FeatureParams
+) -> dict[str, Any]:
+    from imgsim.features import output_value
+
+    row: dict[str, Any] = {"path": str(result.path), "width": result.width, "height": result.height}
+    for spec in specs:
+        value = result.features.get(spec.name)
+        row[spec.name] = None if value is None else output_value(spec, value, params)
+    row["error"] = result.error
+    return row
+
+
+def _write_extract_npz(
+    out: Path, results: Iterator[ImageResult], specs: list[FeatureSpec], params: FeatureParams
+) -> int:
+    import json
+
+    import numpy as np
+
+    from imgsim import __version__
+    from imgsim.output import write_npz
+
+    paths: list[str] = []
+    columns: dict[str, list[Any]] = {spec.name: [] for spec in specs}
+    for result in results:
+        if result.error is not None:
+            continue
+        paths.append(str(result.path))
+        for spec in specs:
+            columns[spec.name].append(result.features[spec.name])
+    arrays: dict[str, Any] = {"paths": np.array(paths, dtype=str)}
+    for spec in specs:
+        arrays[spec.name] = np.array(columns[spec.name], dtype=spec.stored_dtype).reshape(
+            len(paths), spec.stored_width(params)
+        )
+    meta = {
+        "imgsim_version": __version__,
+        "features": {
+            spec.name: {
+                "kind": spec.kind,
+                "version": spec.version,
+                "params": spec.param_values(params),
+                "bits" if spec.kind == "hash" else "dim": spec.dim(params),
+            }
+            for spec in specs
+        },
+    }
+    arrays["_meta"] = np.array(json.dumps(meta))
+    write_npz(out, arrays)
+    return len(paths)
