@@ -335,11 +335,17 @@ def stream_chunks(
     ``jobs`` is consumed lazily, at most a window of them ahead of the results.
     With ``workers`` > 1 the work runs in a process pool, started only when a job
     has items (an empty job never leaves this process). ``idle`` is called every
-    fraction of a second while the main process waits for a worker.
+    fraction of a second while the main process waits for a worker, and after each
+    item when the work runs in this process.
     """
     if workers == 1:
         for tag, items in jobs:
-            yield tag, work(items, context) if items else []
+            results: list[Result] = []
+            for item in items:  # one at a time, so that ``idle`` runs between them
+                results += work([item], context)
+                if idle is not None:
+                    idle()
+            yield tag, results
         return
     pool: ProcessPoolExecutor | None = None
     window: deque[tuple[Tag, Future[list[Result]] | None]] = deque()

@@ -1,6 +1,6 @@
 """The feature store: a SQLite database of feature vectors keyed by file content.
 
-Vectors are keyed by the BLAKE2b digest of the file's bytes, so a renamed or copied
+Vectors are keyed by the SHA-256 digest of the file's bytes, so a renamed or copied
 file is found again, and by a feature key that names the feature, its version, its
 parameters and how the image was decoded, so a changed feature or option is a miss
 and never a stale hit. A table of (path, size, mtime_ns) → digest lets a rerun skip
@@ -127,8 +127,12 @@ class StoreInfo:
 
 
 def file_digest(data: bytes) -> bytes:
-    """The content key of a file: 128-bit BLAKE2b of its bytes."""
-    return hashlib.blake2b(data, digest_size=16).digest()
+    """The content key of a file: the first 128 bits of the SHA-256 of its bytes.
+
+    SHA-256 runs in hardware on current x86 and ARM processors: about twice as fast
+    as BLAKE2b here, which matters because every new file is hashed.
+    """
+    return hashlib.sha256(data).digest()[:16]
 
 
 def default_location() -> Path:
