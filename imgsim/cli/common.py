@@ -15,7 +15,7 @@ from imgsim.errors import ImgsimError, UsageError
 from imgsim.output import Format
 
 if TYPE_CHECKING:
-    from imgsim.engine import ProgressCallback
+    from imgsim.engine import ImageResult, ProgressCallback
     from imgsim.output import Epilogue
     from imgsim.store import FeatureStore
 
@@ -203,3 +203,43 @@ def emit(
         return
     with atomic_text_file(out) as stream:
         write_rows(rows, columns, fmt, stream, epilogue=epilogue)
+
+
+class Tally:
+    """Counts results as they stream by and reports unreadable files on stderr."""
+
+    def __init__(self) -> None:
+        self.done = 0
+        self.stored = 0
+        self.failed = 0
+
+    def watch(self, results: Iterator[ImageResult], *, skip_bad: bool) -> Iterator[ImageResult]:
+        for result in results:
+            self.done += 1
+            self.stored += result.stored
+            if result.error is not None:
+                self.failed += 1
+                sys.stderr.write(f"{one_line(str(result.path))}: {result.error}\n")
+                if skip_bad:
+                    continue
+            yield result
+
+    def summary(self) -> str:
+        computed = self.done - self.stored - self.failed
+        return (
+            f"{self.done} images: {computed} computed, {self.stored} from the store, "
+            f"{self.failed} unreadable"
+        )
+
+    def exit_code(self, skip_bad: bool) -> int:
+        return EXIT_UNREADABLE if self.failed and not skip_bad else EXIT_OK
+
+
+def discover_images(paths: list[Path]) -> list[Path]:
+    from imgsim.images import discover
+
+    found = discover(paths)
+    if not found.files:
+        ignored = f" ({found.ignored} other files ignored)" if found.ignored else ""
+        raise UsageError(f"no images found in {', '.join(map(str, paths))}{ignored}")
+    return found.files

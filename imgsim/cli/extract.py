@@ -11,8 +11,6 @@ import typer
 
 from imgsim.cli.common import (
     DEFAULT_MAX_PIXELS,
-    EXIT_OK,
-    EXIT_UNREADABLE,
     BinsOption,
     CacheOption,
     FeatureOption,
@@ -24,11 +22,12 @@ from imgsim.cli.common import (
     QuietOption,
     SizeOption,
     SkipBadOption,
+    Tally,
     WorkersOption,
     app,
+    discover_images,
     emit,
     handle_errors,
-    one_line,
     open_store,
     progress_bar,
     resolve_format,
@@ -81,14 +80,14 @@ def extract(
     params = FeatureParams(hash_size=hash_size, bins=bins)
     npz_out = out if out is not None and format_for_path(out, allow_npz=True) is None else None
     output_format = Format.csv if npz_out is not None else resolve_format(fmt, out)
-    files = _discover_images(paths)
+    files = discover_images(paths)
     options = ExtractOptions(
         features=tuple(spec.name for spec in specs),
         params=params,
         max_pixels=max_pixels,
         max_side=size,
     )
-    tally = _Tally()
+    tally = Tally()
     with open_store(cache, no_cache) as store, progress_bar(len(files), quiet) as progress:
         results = tally.watch(
             extract_files(files, options, workers=workers, progress=progress, store=store),
@@ -105,46 +104,6 @@ def extract(
     if not quiet:
         sys.stderr.write(f"imgsim: {tally.summary()}\n")
     raise typer.Exit(tally.exit_code(skip_bad))
-
-
-class _Tally:
-    """Counts results as they stream by and reports unreadable files on stderr."""
-
-    def __init__(self) -> None:
-        self.done = 0
-        self.stored = 0
-        self.failed = 0
-
-    def watch(self, results: Iterator[ImageResult], *, skip_bad: bool) -> Iterator[ImageResult]:
-        for result in results:
-            self.done += 1
-            self.stored += result.stored
-            if result.error is not None:
-                self.failed += 1
-                sys.stderr.write(f"{one_line(str(result.path))}: {result.error}\n")
-                if skip_bad:
-                    continue
-            yield result
-
-    def summary(self) -> str:
-        computed = self.done - self.stored - self.failed
-        return (
-            f"{self.done} images: {computed} computed, {self.stored} from the store, "
-            f"{self.failed} unreadable"
-        )
-
-    def exit_code(self, skip_bad: bool) -> int:
-        return EXIT_UNREADABLE if self.failed and not skip_bad else EXIT_OK
-
-
-def _discover_images(paths: list[Path]) -> list[Path]:
-    from imgsim.images import discover
-
-    found = discover(paths)
-    if not found.files:
-        ignored = f" ({found.ignored} other files ignored)" if found.ignored else ""
-        raise UsageError(f"no images found in {', '.join(map(str, paths))}{ignored}")
-    return found.files
 
 
 def _extract_row(

@@ -145,6 +145,11 @@ FEATURES: dict[str, FeatureSpec] = {
 
 PARAM_NAMES = tuple(f.name for f in fields(FeatureParams))
 
+DEFAULT_FEATURE = "thumb"
+"""The feature of the set metrics and of ``rank`` when none is given: of the existing
+features, the one whose Fréchet distance and KID respond to every disturbance of
+the sensitivity report (``bench/sensitivity.py``; see the README)."""
+
 
 def get_feature(name: str) -> FeatureSpec:
     """The spec of a feature by name; an unknown name lists the valid ones."""
@@ -212,6 +217,7 @@ def extract_one(
 
 
 __all__ = [
+    "DEFAULT_FEATURE",
     "FEATURES",
     "FeatureKind",
     "FeatureParams",

@@ -1,0 +1,111 @@
+"""Exact nearest-neighbour search and distance blocks of bounded memory.
+
+Every set metric that needs neighbours (precision, recall, density, coverage,
+near-duplicates) walks the query x gallery distance matrix through
+:func:`distance_blocks`, a block at a time, so that memory stays bounded whatever
+the number of vectors. Euclidean distances and cosine similarities use matrix
+products (BLAS); every other distance of the registry its own pairwise form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+from numpy.typing import NDArray
+
+from imgsim.metrics.distances import get_distance, pairwise
+
+Matrix = NDArray[np.float64]
+
+BLOCK_VALUES = 4 * 1024 * 1024
+"""Distances per block (32 MB of float64)."""
+
+
+def distance_blocks(
+    queries: NDArray[np.generic], gallery: NDArray[np.generic], distance: str
+) -> Iterator[tuple[int, int, Matrix]]:
+    """``(first query, first gallery item, distances)`` blocks covering the whole matrix."""
+    metric = get_distance(distance)
+    fast = _FAST_KERNELS.get(metric.name)
+    if fast is not None:
+        queries, gallery = np.asarray(queries, np.float64), np.asarray(gallery, np.float64)
+    rows = max(1, min(len(queries), BLOCK_VALUES // max(1, len(gallery))))
+    columns = max(1, min(len(gallery), BLOCK_VALUES // rows))
+    for row in range(0, len(queries), rows):
+        for column in range(0, len(gallery), columns):
+            block_queries = queries[row : row + rows]
+            block_gallery = gallery[column : column + columns]
+            if fast is not None:
+                yield row, column, fast(_floats(block_queries), _floats(block_gallery))
+            else:
+                yield row, column, pairwise(metric.name, block_queries, block_gallery)
+
+
+def topk(
+    queries: NDArray[np.generic], gallery: NDArray[np.generic], k: int, distance: str
+) -> tuple[NDArray[np.int64], Matrix]:
+    """The ``k`` gallery items closest to each query: indices and scores, (Q, k) each.
+
+    Closest first (smallest distance, or largest similarity); ties go to the
+    earlier gallery item. ``k`` larger than the gallery is cut to its size.
+    """
+    metric = get_distance(distance)
+    k = min(k, len(gallery))
+    sign = -1.0 if metric.higher_is_closer else 1.0
+    best_keys = np.full((len(queries), k), np.inf)
+    best_index = np.zeros((len(queries), k), dtype=np.int64)
+    if k == 0:
+        return best_index, best_keys
+    for row, column, block in distance_blocks(queries, gallery, distance):
+        rows = slice(row, row + len(block))
+        positions = np.arange(column, column + block.shape[1])
+        keys = np.concatenate([best_keys[rows], sign * block], axis=1)
+        index = np.concatenate([best_index[rows], np.broadcast_to(positions, block.shape)], axis=1)
+        best_index[rows], best_keys[rows] = _smallest(keys, index, k)
+    return best_index, sign * best_keys
+
+
+def _smallest(keys: Matrix, index: NDArray[np.int64], k: int) -> tuple[NDArray[np.int64], Matrix]:
+    """Per row, the ``k`` entries smallest by (key, index), in that order."""
+    if keys.shape[1] > k:
+        chosen = np.argpartition(keys, k - 1, axis=1)[:, :k]
+        kth = np.take_along_axis(keys, chosen, axis=1).max(axis=1, keepdims=True)
+        tied = (keys <= kth).sum(axis=1) > k  # more candidates than places: settle by index
+        if tied.any():
+            order = np.lexsort((index[tied], keys[tied]))[:, :k]
+            chosen[tied] = order
+        keys = np.take_along_axis(keys, chosen, axis=1)
+        index = np.take_along_axis(index, chosen, axis=1)
+    order = np.lexsort((index, keys))
+    return np.take_along_axis(index, order, axis=1), np.take_along_axis(keys, order, axis=1)
+
+
+def kth_neighbour_distances(features: NDArray[np.generic], k: int, distance: str) -> Matrix:
+    """Distance from each vector to its k-th nearest *other* vector of the same set.
+
+    As Kynkäänniemi et al. and the ``prdc`` package count it: the (k+1)-th smallest
+    distance of the row, the vector's zero distance to itself being the first.
+    """
+    _, scores = topk(features, features, k + 1, distance)
+    return scores[:, k]
+
+
+def _floats(values: NDArray[np.generic]) -> Matrix:
+    return np.asarray(values, dtype=np.float64)
+
+
+def _euclidean(x: Matrix, y: Matrix) -> Matrix:
+    return np.sqrt(_squared_euclidean(x, y))
+
+
+def _squared_euclidean(x: Matrix, y: Matrix) -> Matrix:
+    squares = np.einsum("ij,ij->i", x, x)[:, None] + np.einsum("ij,ij->i", y, y)[None, :]
+    return np.asarray(np.maximum(squares - 2.0 * (x @ y.T), 0.0), dtype=np.float64)
+
+
+def _cosine(x: Matrix, y: Matrix) -> Matrix:
+    return pairwise("cosine", x, y)
+
+
+_FAST_KERNELS = {"euclidean": _euclidean, "sqeuclidean": _squared_euclidean, "cosine": _cosine}

@@ -1,0 +1,285 @@
+"""Reference statistics of an image set, and scoring a generated set against them.
+
+:class:`ReferenceStats` holds what the set metrics need from the reference set: its
+feature vectors, their mean and covariance, and which feature (name, parameters,
+version) made them. It is saved as a small ``.npz`` so that a CI job compares
+against a file instead of the reference images, and it refuses to be compared with
+vectors of another feature. :class:`SetScorer` scores batches of generated images
+in memory, for training loops; :func:`score_sets` is what both it and
+``imgsim compare --set`` run, so the numbers are the same.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from imgsim.errors import UsageError
+from imgsim.features import DEFAULT_FEATURE, FeatureParams, FeatureSpec, check_params, get_feature
+from imgsim.metrics import sets
+
+Matrix = NDArray[np.float64]
+DEFAULT_SET_METRICS = ("fd", "kid", "precision", "recall", "density", "coverage")
+
+
+@dataclass(frozen=True)
+class SetOptions:
+    """The knobs of the set metrics."""
+
+    k: int = sets.DEFAULT_K
+    """Neighbours of precision, recall, density and coverage."""
+    subsets: int = sets.DEFAULT_SUBSETS
+    subset_size: int = sets.DEFAULT_SUBSET_SIZE
+    seed: int = 0
+
+
+def feature_matrix(spec: FeatureSpec, stored: NDArray[np.generic]) -> Matrix:
+    """Stored feature values (N, width) as float64 vectors: hash bits unpacked to 0/1."""
+    values = np.asarray(stored)
+    if spec.kind == "hash":
+        bits = np.unpackbits(values.astype(np.uint8, copy=False), axis=1)
+        return bits[:, : values.shape[1] * 8].astype(np.float64)
+    return values.astype(np.float64)
+
+
+@dataclass(frozen=True)
+class ReferenceStats:
+    """Feature vectors of a reference set and their Gaussian, with the feature that made them."""
+
+    feature: str
+    params: dict[str, int]
+    """The options the feature depends on (``--hash-size``, ``--bins``)."""
+    version: int
+    """The feature's version: vectors of another version are not comparable."""
+    features: Matrix
+    gaussian: sets.Gaussian
+    imgsim_version: str = field(default="")
+
+    @classmethod
+    def from_features(
+        cls,
+        features: NDArray[np.generic],
+        feature: str = DEFAULT_FEATURE,
+        params: FeatureParams | None = None,
+    ) -> ReferenceStats:
+        """Statistics of vectors already extracted with ``feature`` (as :func:`imgsim.extract`
+        returns them: packed bits for hashes)."""
+        from imgsim import __version__
+
+        spec = get_feature(feature)
+        params = params or FeatureParams()
+        matrix = feature_matrix(spec, np.atleast_2d(features))
+        return cls(
+            feature=spec.name,
+            params=spec.param_values(params),
+            version=spec.version,
+            features=matrix,
+            gaussian=sets.Gaussian.fit(matrix),
+            imgsim_version=__version__,
+        )
+
+    @classmethod
+    def from_folder(
+        cls,
+        paths: str | Path | Sequence[str | Path],
+        feature: str = DEFAULT_FEATURE,
+        params: FeatureParams | None = None,
+        *,
+        workers: int | None = None,
+    ) -> ReferenceStats:
+        """Statistics of every image under ``paths``, extracted as ``imgsim extract`` does
+        (through the feature store). An unreadable file raises :class:`imgsim.BadImage`."""
+        from imgsim.engine import ExtractOptions, extract_files
+        from imgsim.errors import BadImage
+        from imgsim.images import discover
+        from imgsim.store import FeatureStore, default_location
+
+        params = params or FeatureParams()
+        inputs = [paths] if isinstance(paths, (str, Path)) else list(paths)
+        files = discover([Path(p) for p in inputs]).files
+        if not files:
+            raise UsageError(f"no images found in {', '.join(map(str, inputs))}")
+        options = ExtractOptions(features=(feature,), params=params)
+        rows = []
+        with FeatureStore(default_location()) as store:
+            for result in extract_files(files, options, workers=workers, store=store):
+                if result.error is not None:
+                    raise BadImage(result.path, result.error)
+                rows.append(result.features[feature])
+        return cls.from_features(np.stack(rows), feature, params)
+
+    @property
+    def count(self) -> int:
+        """Number of reference images."""
+        return len(self.features)
+
+    def check_compatible(self, feature: str, params: FeatureParams) -> None:
+        """Refuse vectors of another feature, other options or another feature version."""
+        spec = get_feature(feature)
+        wanted = (spec.name, spec.param_values(params), spec.version)
+        if wanted != (self.feature, self.params, self.version):
+            raise UsageError(
+                f"the reference statistics were made with {_describe(self.feature, self.params)} "
+                f"version {self.version}, not {_describe(*wanted[:2])} version {spec.version}; "
+                f"rebuild them with `imgsim stats REF -f {spec.name} "
+                f"{_options_text(wanted[1])}--out FILE.npz`"
+            )
+
+    def save(self, path: str | Path) -> None:
+        """Write an ``.npz`` (atomically) that :meth:`load` reads back exactly."""
+        from imgsim.output import write_npz
+
+        meta = {
+            "kind": "imgsim reference statistics",
+            "feature": self.feature,
+            "params": self.params,
+            "version": self.version,
+            "imgsim_version": self.imgsim_version,
+            "count": self.count,
+        }
+        write_npz(
+            Path(path),
+            {
+                "features": self.features,
+                "mean": self.gaussian.mean,
+                "covariance": self.gaussian.covariance,
+                "_meta": np.array(json.dumps(meta)),
+            },
+        )
+
+    @classmethod
+    def load(cls, path: str | Path) -> ReferenceStats:
+        """Read statistics written by :meth:`save` (``imgsim stats``)."""
+        try:
+            with np.load(Path(path), allow_pickle=False) as data:
+                meta = json.loads(str(data["_meta"]))
+                if meta.get("kind") != "imgsim reference statistics":
+                    raise KeyError("kind")
+                features = np.asarray(data["features"], dtype=np.float64)
+                gaussian = sets.Gaussian(
+                    np.asarray(data["mean"], dtype=np.float64),
+                    np.asarray(data["covariance"], dtype=np.float64),
+                    len(features),
+                )
+        except (OSError, ValueError, KeyError) as error:
+            raise UsageError(
+                f"{path}: not a statistics file written by `imgsim stats` ({error})"
+            ) from None
+        return cls(
+            feature=str(meta["feature"]),
+            params={str(k): int(v) for k, v in meta["params"].items()},
+            version=int(meta["version"]),
+            features=features,
+            gaussian=gaussian,
+            imgsim_version=str(meta.get("imgsim_version", "")),
+        )
+
+
+@dataclass(frozen=True)
+class SetScores:
+    """Set metric values and what the user should know about them."""
+
+    values: dict[str, float]
+    notes: tuple[str, ...] = ()
+
+
+def score_sets(
+    reference: ReferenceStats,
+    generated: Matrix,
+    metrics: Sequence[str] = DEFAULT_SET_METRICS,
+    options: SetOptions | None = None,
+) -> SetScores:
+    """The set metrics of generated vectors (float64, as :func:`feature_matrix`) against
+    a reference."""
+    options = options or SetOptions()
+    names = [sets.get_set_metric(name).name for name in metrics]
+    values: dict[str, float] = {}
+    notes: list[str] = []
+    try:
+        if "fd" in names:
+            result = sets.frechet_distance(reference.gaussian, sets.Gaussian.fit(generated))
+            values["fd"] = result.value
+            notes.extend(f"fd: {note}" for note in result.notes)
+        if "kid" in names or "kid_std" in names:
+            values["kid"], values["kid_std"] = sets.kid(
+                reference.features,
+                generated,
+                subsets=options.subsets,
+                subset_size=options.subset_size,
+                seed=options.seed,
+            )
+        if any(name in sets.PRDC for name in names):
+            values.update(sets.prdc(reference.features, generated, k=options.k))
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    return SetScores({name: values[name] for name in names}, tuple(notes))
+
+
+class SetScorer:
+    """Score a generated set against reference statistics, batch by batch, in memory.
+
+    >>> scorer = SetScorer(ReferenceStats.load("ref.npz"), metrics=["fd", "kid"])
+    >>> for batch in batches:          # (B, H, W, 3) uint8 arrays
+    ...     scorer.update(batch)
+    >>> scorer.compute()               # {"fd": …, "kid": …}
+
+    Features are computed with the reference's feature and options; nothing is
+    read from or written to disk.
+    """
+
+    def __init__(
+        self,
+        reference: ReferenceStats,
+        feature: str | None = None,
+        metrics: Sequence[str] = DEFAULT_SET_METRICS,
+        *,
+        params: FeatureParams | None = None,
+        options: SetOptions | None = None,
+    ) -> None:
+        self.reference = reference
+        self.spec = get_feature(feature or reference.feature)
+        self.params = params or FeatureParams(**reference.params)
+        check_params([self.spec], self.params)
+        reference.check_compatible(self.spec.name, self.params)
+        self.metrics = [sets.get_set_metric(name).name for name in metrics]
+        self.options = options or SetOptions()
+        self._rows: list[NDArray[np.generic]] = []
+
+    def update(self, batch: NDArray[np.uint8] | Iterable[NDArray[np.uint8]]) -> None:
+        """Add a batch of generated images: (B, H, W, 3) ``uint8`` (or a list of H x W x 3)."""
+        from imgsim.images import as_rgb_uint8
+
+        images = list(batch) if not isinstance(batch, np.ndarray) or batch.ndim == 4 else [batch]
+        for index, image in enumerate(images):
+            pixels = as_rgb_uint8(image, f"batch[{index}]")
+            self._rows.append(self.spec.extract(pixels, self.params))
+
+    @property
+    def count(self) -> int:
+        """Generated images seen so far."""
+        return len(self._rows)
+
+    def compute(self) -> dict[str, float]:
+        """The metrics of every image seen so far against the reference."""
+        if not self._rows:
+            raise ValueError("no generated images yet: call update() first")
+        generated = feature_matrix(self.spec, np.stack(self._rows))
+        return score_sets(self.reference, generated, self.metrics, self.options).values
+
+    def reset(self) -> None:
+        """Forget the images seen so far (e.g. at the next checkpoint)."""
+        self._rows.clear()
+
+
+def _describe(feature: str, params: dict[str, int]) -> str:
+    options = ", ".join(f"--{name.replace('_', '-')} {value}" for name, value in params.items())
+    return f"{feature} ({options})" if options else feature
+
+
+def _options_text(params: dict[str, int]) -> str:
+    return "".join(f"--{name.replace('_', '-')} {value} " for name, value in params.items())
