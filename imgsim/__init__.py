@@ -30,6 +30,14 @@ _EXPORTS = {
     "UsageError": "imgsim.errors",
     "FEATURES": "imgsim.features",
     "FeatureParams": "imgsim.features",
+    "fd": "imgsim.metrics.sets",
+    "kid": "imgsim.metrics.sets",
+    "prdc": "imgsim.metrics.sets",
+    "vendi": "imgsim.metrics.sets",
+    "topk": "imgsim.metrics.search",
+    "ReferenceStats": "imgsim.reference",
+    "SetScorer": "imgsim.reference",
+    "SetOptions": "imgsim.reference",
 }
 
 if TYPE_CHECKING:
@@ -46,6 +54,13 @@ if TYPE_CHECKING:
         load_image as load_image,
     )
     from imgsim.metrics.distances import distance as distance, pairwise as pairwise
+    from imgsim.metrics.search import topk as topk
+    from imgsim.metrics.sets import fd as fd, kid as kid, prdc as prdc, vendi as vendi
+    from imgsim.reference import (
+        ReferenceStats as ReferenceStats,
+        SetOptions as SetOptions,
+        SetScorer as SetScorer,
+    )
     from imgsim.metrics.fullref import (
         mae as mae,
         ms_ssim as ms_ssim,

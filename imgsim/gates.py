@@ -157,3 +157,15 @@ def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     return float(value) if isinstance(value, (int, float)) else None
+
+
+def check_rows(
+    gates: Sequence[Gate], rows: Iterable[Mapping[str, Any]], columns: Iterable[str]
+) -> list[GateResult]:
+    """The verdicts of ``gates`` over a few rows already in hand (set metrics: one row)."""
+    values = ColumnValues(columns)
+    checker = GateChecker(gates, values)
+    for row in rows:
+        values.observe(row)
+        checker.observe(row)
+    return checker.results()

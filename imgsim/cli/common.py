@@ -16,6 +16,7 @@ from imgsim.output import Format
 
 if TYPE_CHECKING:
     from imgsim.engine import ImageResult, ProgressCallback
+    from imgsim.gates import GateResult
     from imgsim.output import Epilogue
     from imgsim.store import FeatureStore
 
@@ -243,3 +244,43 @@ def discover_images(paths: list[Path]) -> list[Path]:
         ignored = f" ({found.ignored} other files ignored)" if found.ignored else ""
         raise UsageError(f"no images found in {', '.join(map(str, paths))}{ignored}")
     return found.files
+
+
+def gate_json(result: GateResult) -> dict[str, Any]:
+    from imgsim.output import json_value
+
+    entry: dict[str, Any] = {"gate": result.gate.text, "passed": result.passed}
+    if result.gate.aggregate is not None:
+        entry["value"] = json_value(result.value)
+    entry["failing_rows"] = [
+        {k: json_value(v) for k, v in row.items() if k in ("a", "b", result.gate.metric)}
+        for row in result.failing_rows
+    ]
+    return entry
+
+
+def report_gates(verdicts: list[GateResult], *, quiet: bool) -> None:
+    from imgsim.output import format_number
+
+    for verdict in verdicts:
+        gate = verdict.gate
+        if verdict.passed:
+            if not quiet:
+                sys.stderr.write(f"imgsim: gate passed: {gate.text}\n")
+            continue
+        if gate.aggregate is not None:
+            shown = "no values" if verdict.value is None else format_number(verdict.value)
+            sys.stderr.write(f"imgsim: gate FAILED: {gate.text} ({gate.aggregate} = {shown})\n")
+            continue
+        count = len(verdict.failing_rows)
+        sys.stderr.write(
+            f"imgsim: gate FAILED: {gate.text} on {count} row{'s' if count != 1 else ''}"
+            f"{'' if count else ' (no values)'}\n"
+        )
+        for row in verdict.failing_rows:
+            value = row.get(gate.metric)
+            shown = format_number(value) if isinstance(value, (int, float)) else "not computed"
+            sys.stderr.write(
+                f"  {one_line(str(row.get('a')))} vs {one_line(str(row.get('b')))}: "
+                f"{gate.metric} = {shown}\n"
+            )

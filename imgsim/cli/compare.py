@@ -27,17 +27,18 @@ from imgsim.cli.common import (
     WorkersOption,
     app,
     emit,
+    gate_json,
     handle_errors,
     one_line,
     open_store,
     progress_bar,
+    report_gates,
     resolve_format,
     split_names,
 )
 from imgsim.errors import UsageError
 
 if TYPE_CHECKING:
-    from imgsim.gates import GateResult
     from imgsim.output import Epilogue
     from imgsim.pairs import Pairing, PairResult
 
@@ -84,12 +85,37 @@ def compare(
     bins: BinsOption = 8,
     cache: CacheOption = None,
     no_cache: NoCacheOption = False,
+    set_: Annotated[
+        bool,
+        typer.Option(
+            "--set",
+            help="Compare the two sets as wholes (fd, kid, precision, recall, density, "
+            "coverage); B may be a statistics file from `imgsim stats`.",
+        ),
+    ] = False,
+    feature: Annotated[
+        list[str] | None,
+        typer.Option("--feature", "-f", help="With --set: the feature [default: thumb]."),
+    ] = None,
+    k: Annotated[
+        int,
+        typer.Option("--k", "-k", min=1, help="With --set: neighbours of precision … coverage."),
+    ] = 5,
+    subsets: Annotated[
+        int, typer.Option("--subsets", min=1, help="With --set: kid subsets.")
+    ] = 100,
+    subset_size: Annotated[
+        int, typer.Option("--subset-size", min=2, help="With --set: images per kid subset.")
+    ] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="With --set: kid's random seed.")] = 0,
 ) -> None:
     """Score each image of A against its reference in B: one row per pair.
 
-    Folders pair by relative path without extension (gen/cat.png meets ref/cat.jpg);
-    a file against a folder is scored against every image in it. Files without a
-    partner are listed on stderr. The table ends with mean, min, max and median.
+    Folders pair by relative path without extension (gen/cat.png meets
+    ref/cat.jpg); a file against a folder is scored against every image in it.
+    Files without a partner are listed on stderr. The table ends with mean, min,
+    max and median. With --set, the generated set A is scored as a whole against
+    the reference set B (a folder, or a statistics file from `imgsim stats`).
     """
     from imgsim.features import FeatureParams
     from imgsim.gates import ColumnValues, GateChecker, parse_gates
@@ -97,6 +123,19 @@ def compare(
     from imgsim.output import Epilogue, json_value
     from imgsim.pairs import CompareOptions, compare_pairs, pair_inputs
 
+    if set_:
+        from imgsim.cli.sets import FeatureRun, compare_sets, resolve_feature
+        from imgsim.reference import SetOptions
+
+        params = FeatureParams(hash_size=hash_size, bins=bins)
+        run = FeatureRun(
+            resolve_feature(feature), params, workers, cache, no_cache, quiet, skip_bad
+        )
+        options_ = SetOptions(k=k, subsets=subsets, subset_size=subset_size, seed=seed)
+        compare_sets(a, b, split_names(metric), gate or [], run, options_, fmt, out)
+        return
+    if feature:
+        raise UsageError("--feature applies to --set; name pair metrics with -m (e.g. -m thumb)")
     metrics = parse_pair_metrics(split_names(metric) or DEFAULT_COMPARE_METRICS)
     columns = [m.column for m in metrics]
     gates = parse_gates(gate or [], columns)
@@ -146,13 +185,13 @@ def compare(
                 "summary": {
                     c: {k: json_value(v) for k, v in s.items()} for c, s in summary.items()
                 },
-                "gates": [_gate_json(result) for result in checker.results()],
+                "gates": [gate_json(result) for result in checker.results()],
             },
         )
 
     emit(rows(), ["a", "b", *columns, "error"], output_format, out, epilogue)
     verdicts = checker.results()
-    _report_gates(verdicts, quiet=quiet)
+    report_gates(verdicts, quiet=quiet)
     if not quiet:
         unpaired = len(pairing.unmatched_a) + len(pairing.unmatched_b)
         sys.stderr.write(f"imgsim: {status.summary()}, {unpaired} files without a partner\n")
@@ -206,43 +245,3 @@ def _report_unpaired(pairing: Pairing, a: Path, b: Path) -> None:
         sys.stderr.write(f"{one_line(str(path))}: no partner in {a}\n")
     for path in pairing.ambiguous:
         sys.stderr.write(f"{one_line(str(path))}: skipped, another file has the same name stem\n")
-
-
-def _gate_json(result: GateResult) -> dict[str, Any]:
-    from imgsim.output import json_value
-
-    entry: dict[str, Any] = {"gate": result.gate.text, "passed": result.passed}
-    if result.gate.aggregate is not None:
-        entry["value"] = json_value(result.value)
-    entry["failing_rows"] = [
-        {k: json_value(v) for k, v in row.items() if k in ("a", "b", result.gate.metric)}
-        for row in result.failing_rows
-    ]
-    return entry
-
-
-def _report_gates(verdicts: list[GateResult], *, quiet: bool) -> None:
-    from imgsim.output import format_number
-
-    for verdict in verdicts:
-        gate = verdict.gate
-        if verdict.passed:
-            if not quiet:
-                sys.stderr.write(f"imgsim: gate passed: {gate.text}\n")
-            continue
-        if gate.aggregate is not None:
-            shown = "no values" if verdict.value is None else format_number(verdict.value)
-            sys.stderr.write(f"imgsim: gate FAILED: {gate.text} ({gate.aggregate} = {shown})\n")
-            continue
-        count = len(verdict.failing_rows)
-        sys.stderr.write(
-            f"imgsim: gate FAILED: {gate.text} on {count} row{'s' if count != 1 else ''}"
-            f"{'' if count else ' (no values)'}\n"
-        )
-        for row in verdict.failing_rows:
-            value = row.get(gate.metric)
-            shown = format_number(value) if isinstance(value, (int, float)) else "not computed"
-            sys.stderr.write(
-                f"  {one_line(str(row.get('a')))} vs {one_line(str(row.get('b')))}: "
-                f"{gate.metric} = {shown}\n"
-            )
