@@ -10,6 +10,7 @@ products (BLAS); every other distance of the registry its own pairwise form.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,6 +21,10 @@ Matrix = NDArray[np.float64]
 
 BLOCK_VALUES = 4 * 1024 * 1024
 """Distances per block (32 MB of float64)."""
+FAISS_GALLERY_BYTES = 256 * 1024 * 1024
+"""Gallery rows handed to faiss at a time (as float32): the extra memory of a search."""
+Backend = Literal["auto", "numpy"]
+_FAISS_METRICS = frozenset({"cosine", "euclidean", "sqeuclidean", "hamming"})
 
 
 def distance_blocks(
@@ -43,20 +48,38 @@ def distance_blocks(
 
 
 def topk(
-    queries: NDArray[np.generic], gallery: NDArray[np.generic], k: int, distance: str
+    queries: NDArray[np.generic],
+    gallery: NDArray[np.generic],
+    k: int,
+    distance: str,
+    *,
+    backend: Backend = "auto",
 ) -> tuple[NDArray[np.int64], Matrix]:
     """The ``k`` gallery items closest to each query: indices and scores, (Q, k) each.
 
     Closest first (smallest distance, or largest similarity); ties go to the
     earlier gallery item. ``k`` larger than the gallery is cut to its size.
+
+    ``backend="auto"`` searches cosine, euclidean and squared euclidean with faiss's
+    exact flat search (in float32, over gallery blocks of bounded size) and hamming
+    with faiss's binary flat index; every other distance, and ``backend="numpy"``,
+    goes through float64 NumPy blocks.
     """
     metric = get_distance(distance)
     k = min(k, len(gallery))
-    sign = -1.0 if metric.higher_is_closer else 1.0
+    if k == 0:
+        return np.zeros((len(queries), 0), np.int64), np.zeros((len(queries), 0))
+    if backend == "auto" and metric.name in _FAISS_METRICS:
+        return _faiss_topk(queries, gallery, k, metric.name)
+    return _numpy_topk(queries, gallery, k, metric.name)
+
+
+def _numpy_topk(
+    queries: NDArray[np.generic], gallery: NDArray[np.generic], k: int, distance: str
+) -> tuple[NDArray[np.int64], Matrix]:
+    sign = -1.0 if get_distance(distance).higher_is_closer else 1.0
     best_keys = np.full((len(queries), k), np.inf)
     best_index = np.zeros((len(queries), k), dtype=np.int64)
-    if k == 0:
-        return best_index, best_keys
     for row, column, block in distance_blocks(queries, gallery, distance):
         rows = slice(row, row + len(block))
         positions = np.arange(column, column + block.shape[1])
@@ -64,6 +87,59 @@ def topk(
         index = np.concatenate([best_index[rows], np.broadcast_to(positions, block.shape)], axis=1)
         best_index[rows], best_keys[rows] = _smallest(keys, index, k)
     return best_index, sign * best_keys
+
+
+def _faiss_topk(
+    queries: NDArray[np.generic], gallery: NDArray[np.generic], k: int, distance: str
+) -> tuple[NDArray[np.int64], Matrix]:
+    import faiss  # only searches pay for importing faiss
+
+    if distance == "hamming":
+        binary = faiss.IndexBinaryFlat(gallery.shape[1] * 8)
+        binary.add(np.ascontiguousarray(gallery, dtype=np.uint8))
+        found, position = binary.search(np.ascontiguousarray(queries, dtype=np.uint8), k)
+        # faiss keeps the first of equal distances, i.e. the earlier gallery item.
+        keys = np.asarray(found, dtype=np.float64)
+        return _smallest(keys, np.asarray(position, dtype=np.int64), k)
+    cosine = distance == "cosine"
+    sign = -1.0 if cosine else 1.0
+    wanted = min(k + 1, len(gallery))  # one more, to see ties at the k-th place
+    query_block = _as_float32(queries, unit=cosine)
+    best_keys = np.full((len(queries), wanted), np.inf)
+    best_index = np.zeros((len(queries), wanted), dtype=np.int64)
+    step = max(1, FAISS_GALLERY_BYTES // (4 * max(1, gallery.shape[1])))
+    for start in range(0, len(gallery), step):
+        block = _as_float32(gallery[start : start + step], unit=cosine)
+        found, position = faiss.knn(
+            query_block,
+            block,
+            min(wanted, len(block)),
+            metric=faiss.METRIC_INNER_PRODUCT if cosine else faiss.METRIC_L2,
+        )
+        keys = np.concatenate([best_keys, sign * np.asarray(found, dtype=np.float64)], axis=1)
+        index = np.concatenate([best_index, np.asarray(position, dtype=np.int64) + start], axis=1)
+        best_index, best_keys = _smallest(keys, index, wanted)
+    if wanted > k:
+        # An item tied with the k-th may hide beyond the places faiss returned:
+        # settle those few queries exactly.
+        tied = best_keys[:, k - 1] == best_keys[:, k]
+        if tied.any():
+            searched = "sqeuclidean" if distance == "euclidean" else distance  # keys are squared
+            exact_index, exact_scores = _numpy_topk(queries[tied], gallery, wanted, searched)
+            best_index[tied], best_keys[tied] = exact_index, sign * exact_scores
+    scores = sign * best_keys[:, :k]
+    if distance == "euclidean":
+        scores = np.sqrt(np.maximum(scores, 0.0))
+    return best_index[:, :k], scores
+
+
+def _as_float32(values: NDArray[np.generic], *, unit: bool) -> NDArray[np.float32]:
+    """A C-contiguous float32 copy; rows scaled to unit length for cosine (zero rows stay 0)."""
+    matrix = np.array(values, dtype=np.float32, order="C", copy=True)
+    if unit:
+        norms = np.linalg.norm(matrix.astype(np.float64), axis=1, keepdims=True)
+        matrix /= np.where(norms > 0, norms, 1.0).astype(np.float32)
+    return matrix
 
 
 def _smallest(keys: Matrix, index: NDArray[np.int64], k: int) -> tuple[NDArray[np.int64], Matrix]:
@@ -87,7 +163,7 @@ def kth_neighbour_distances(features: NDArray[np.generic], k: int, distance: str
     As Kynkäänniemi et al. and the ``prdc`` package count it: the (k+1)-th smallest
     distance of the row, the vector's zero distance to itself being the first.
     """
-    _, scores = topk(features, features, k + 1, distance)
+    _, scores = topk(features, features, k + 1, distance, backend="numpy")
     return scores[:, k]
 
 
