@@ -61,9 +61,11 @@ class FeatureRun:
     skip_bad: bool
 
 
-def extract_set(paths: list[Path], run: FeatureRun, tally: Tally) -> NDArray[np.generic]:
-    """Stored feature values of every readable image under ``paths`` (unreadable ones are
-    reported on stderr by ``tally``)."""
+def extract_set(
+    paths: list[Path], run: FeatureRun, tally: Tally
+) -> tuple[list[str], NDArray[np.generic]]:
+    """Paths and stored feature values of every readable image under ``paths`` (unreadable
+    ones are reported on stderr by ``tally``)."""
     import numpy as np
 
     from imgsim.engine import ExtractOptions, extract_files
@@ -73,13 +75,15 @@ def extract_set(paths: list[Path], run: FeatureRun, tally: Tally) -> NDArray[np.
     files = discover_images(paths)
     options = ExtractOptions(features=(spec.name,), params=run.params)
     rows = []
+    names = []
     with open_store(run.cache, run.no_cache) as store, progress_bar(len(files), run.quiet) as bar:
         results = extract_files(files, options, workers=run.workers, progress=bar, store=store)
         for result in tally.watch(results, skip_bad=True):
+            names.append(str(result.path))
             rows.append(result.features[spec.name])
     if not rows:
         raise UsageError(f"no readable images in {', '.join(map(str, paths))}")
-    return np.stack(rows)
+    return names, np.stack(rows)
 
 
 def resolve_feature(feature: list[str] | None) -> str:
@@ -91,7 +95,7 @@ def resolve_feature(feature: list[str] | None) -> str:
     return get_feature(names[0] if names else DEFAULT_FEATURE).name
 
 
-def _finish(tally: Tally, run: FeatureRun, what: str) -> int:
+def finish(tally: Tally, run: FeatureRun, what: str) -> int:
     if not run.quiet:
         sys.stderr.write(f"imgsim: {what}: {tally.summary()}\n")
     return tally.exit_code(run.skip_bad)
@@ -125,21 +129,21 @@ def compare_sets(
         reference_tally = None
     else:
         reference_tally = Tally()
-        reference_values = extract_set([reference], run, reference_tally)
+        _, reference_values = extract_set([reference], run, reference_tally)
         stats = ReferenceStats.from_features(reference_values, spec.name, run.params)
     generated_tally = Tally()
-    generated_values = extract_set([generated], run, generated_tally)
+    _, generated_values = extract_set([generated], run, generated_tally)
     scores = score_sets(stats, feature_matrix(spec, generated_values), names, set_options)
     for note in scores.notes:
         sys.stderr.write(f"imgsim: note: {one_line(note)}\n")
     row: dict[str, Any] = {"a": str(generated), "b": str(reference), **scores.values}
     verdicts = check_rows(parsed_gates, [row], names)
-    emit(iter([row]), ["a", "b", *names], output_format, out, _gates_epilogue(verdicts))
+    emit(iter([row]), ["a", "b", *names], output_format, out, gates_epilogue(verdicts))
     report_gates(verdicts, quiet=run.quiet)
     codes = [EXIT_GATE_FAILED if any(not v.passed for v in verdicts) else EXIT_OK]
-    codes.append(_finish(generated_tally, run, f"generated {generated}"))
+    codes.append(finish(generated_tally, run, f"generated {generated}"))
     if reference_tally is not None:
-        codes.append(_finish(reference_tally, run, f"reference {reference}"))
+        codes.append(finish(reference_tally, run, f"reference {reference}"))
     raise typer.Exit(min((code for code in codes if code), default=EXIT_OK))
 
 
@@ -173,14 +177,15 @@ def stats(
     params = FeatureParams(hash_size=hash_size, bins=bins)
     run = FeatureRun(resolve_feature(feature), params, workers, cache, no_cache, quiet, skip_bad)
     tally = Tally()
-    reference = ReferenceStats.from_features(extract_set(paths, run, tally), run.feature, params)
+    _, values = extract_set(paths, run, tally)
+    reference = ReferenceStats.from_features(values, run.feature, params)
     reference.save(out)
     if not quiet:
         sys.stderr.write(
             f"imgsim: wrote statistics of {reference.count} images "
             f"({reference.feature}, {reference.features.shape[1]} dimensions) to {out}\n"
         )
-    raise typer.Exit(_finish(tally, run, "reference"))
+    raise typer.Exit(finish(tally, run, "reference"))
 
 
 # --------------------------------------------------------------------------- diversity
@@ -234,11 +239,11 @@ def diversity(
     metric = get_distance(distance or spec.default_distance)
     if metric.needs_bits and spec.kind != "hash":
         raise UsageError(f"--distance {metric.name} works on hashes, not on {spec.name}")
-    limit = threshold if threshold is not None else _default_threshold(spec, metric.name, params)
+    limit = threshold if threshold is not None else default_threshold(spec, metric.name, params)
     columns = ["images", "mean_distance", "vendi", "near_duplicates", "near_duplicate_ratio"]
     gates = parse_gates(gate or [], columns)
     tally = Tally()
-    stored = extract_set(paths, run, tally)
+    _, stored = extract_set(paths, run, tally)
     vectors = feature_matrix(spec, stored)
     if len(vectors) < 2:
         raise UsageError("diversity needs at least 2 readable images")
@@ -266,14 +271,14 @@ def diversity(
         )
     verdicts = check_rows(gates, [row], columns)
     shown = ["path", "feature", "distance", "threshold", *columns]
-    emit(iter([row]), shown, resolve_format(fmt, out), out, _gates_epilogue(verdicts))
+    emit(iter([row]), shown, resolve_format(fmt, out), out, gates_epilogue(verdicts))
     report_gates(verdicts, quiet=quiet)
     codes = [EXIT_GATE_FAILED if any(not v.passed for v in verdicts) else EXIT_OK]
-    codes.append(_finish(tally, run, "diversity"))
+    codes.append(finish(tally, run, "diversity"))
     raise typer.Exit(min((code for code in codes if code), default=EXIT_OK))
 
 
-def _default_threshold(spec: FeatureSpec, distance: str, params: FeatureParams) -> float | None:
+def default_threshold(spec: FeatureSpec, distance: str, params: FeatureParams) -> float | None:
     """Near-duplicates by default: a sixteenth of a hash's bits apart (4 of 64), or cosine
     similarity of at least 0.95."""
     if distance == "hamming":
@@ -283,7 +288,7 @@ def _default_threshold(spec: FeatureSpec, distance: str, params: FeatureParams) 
     return None
 
 
-def _gates_epilogue(verdicts: list[GateResult]) -> Callable[[], Epilogue]:
+def gates_epilogue(verdicts: list[GateResult]) -> Callable[[], Epilogue]:
     """JSON output of a one-row command: its row and the gates."""
 
     def epilogue() -> Epilogue:
