@@ -95,7 +95,9 @@ def compare(
     ] = False,
     feature: Annotated[
         list[str] | None,
-        typer.Option("--feature", "-f", help="With --set: the feature [default: thumb]."),
+        typer.Option(
+            "--feature", "-f", help="With --set: the feature [default: see `imgsim list`]."
+        ),
     ] = None,
     k: Annotated[
         int,

@@ -11,18 +11,21 @@ from imgsim.cli.common import FormatOption, app, emit, handle_errors, resolve_fo
 @handle_errors
 def list_(fmt: FormatOption = None) -> None:
     """Every feature, metric and distance: dimension, direction, range, and when to use it."""
-    from imgsim.features import FEATURES, FeatureParams
+    from imgsim.features import DEFAULT_FEATURE, FEATURES, FeatureParams
     from imgsim.metrics import PIXEL_METRICS, SIFT_SUMMARY
     from imgsim.metrics.distances import DISTANCES
+    from imgsim.metrics.sets import SET_METRICS
 
     params = FeatureParams()
     rows: list[dict[str, Any]] = [
         {
             "name": spec.name,
-            "type": f"feature ({spec.kind})",
+            "type": f"feature ({spec.kind}{_DEFAULT if spec.name == DEFAULT_FEATURE else ''})",
             "dim": spec.dim(params),
             "direction": f"default distance: {spec.default_distance}",
-            "options": ", ".join(f"--{p.replace('_', '-')}" for p in spec.uses),
+            "options": ", ".join(
+                f"{p.replace('_', ' ')} (--{p.replace('_', '-')})" for p in spec.uses
+            ),
             "description": spec.summary,
         }
         for spec in FEATURES.values()
@@ -48,6 +51,16 @@ def list_(fmt: FormatOption = None) -> None:
     )
     rows += [
         {
+            "name": metric.name,
+            "type": "metric (sets, compare --set)",
+            "direction": "higher is better" if metric.higher_is_better else "lower is better",
+            "range": metric.range,
+            "description": metric.summary,
+        }
+        for metric in SET_METRICS.values()
+    ]
+    rows += [
+        {
             "name": " | ".join((d.name, *d.aliases)),
             "type": "distance",
             "direction": f"{d.direction} is closer",
@@ -58,3 +71,7 @@ def list_(fmt: FormatOption = None) -> None:
     ]
     columns = ["name", "type", "dim", "direction", "range", "options", "description"]
     emit(iter(rows), columns, resolve_format(fmt, None), None)
+
+
+_DEFAULT = ", the default"
+"""Marks the feature that commands use when no -f is given."""

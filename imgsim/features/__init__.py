@@ -145,10 +145,12 @@ FEATURES: dict[str, FeatureSpec] = {
 
 PARAM_NAMES = tuple(f.name for f in fields(FeatureParams))
 
-DEFAULT_FEATURE = "thumb"
-"""The feature of the set metrics and of ``rank`` when none is given: of the existing
-features, the one whose Fréchet distance and KID respond to every disturbance of
-the sensitivity report (``bench/sensitivity.py``; see the README)."""
+DEFAULT_FEATURE = "color_hist"
+"""The feature of the set metrics, ``rank``, ``diversity`` and ``duplicates`` when none
+is given: of the existing features, the one whose Fréchet distance and KID respond to
+the most disturbances of the sensitivity report (``bench/sensitivity.py``: noise,
+black rectangles and salt-and-pepper; no classic feature here responds to blur or
+swirl). See the README."""
 
 
 def get_feature(name: str) -> FeatureSpec:
