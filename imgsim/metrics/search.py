@@ -10,7 +10,7 @@ products (BLAS); every other distance of the registry its own pairwise form.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,7 +24,9 @@ BLOCK_VALUES = 4 * 1024 * 1024
 FAISS_GALLERY_BYTES = 256 * 1024 * 1024
 """Gallery rows handed to faiss at a time (as float32): the extra memory of a search."""
 Backend = Literal["auto", "numpy"]
-_FAISS_METRICS = frozenset({"cosine", "euclidean", "sqeuclidean", "hamming"})
+_UNIT_TOLERANCE = 1e-5
+"""Rows whose length is this close to 1 are searched as they are for cosine."""
+_FAISS_METRICS = frozenset({"cosine", "euclidean", "sqeuclidean", "manhattan", "hamming"})
 
 
 def distance_blocks(
@@ -60,10 +62,10 @@ def topk(
     Closest first (smallest distance, or largest similarity); ties go to the
     earlier gallery item. ``k`` larger than the gallery is cut to its size.
 
-    ``backend="auto"`` searches cosine, euclidean and squared euclidean with faiss's
-    exact flat search (in float32, over gallery blocks of bounded size) and hamming
-    with faiss's binary flat index; every other distance, and ``backend="numpy"``,
-    goes through float64 NumPy blocks.
+    ``backend="auto"`` searches cosine, euclidean, squared euclidean and manhattan
+    with faiss's exact brute-force search (in float32, over gallery blocks of bounded
+    size) and hamming with faiss's binary flat index; every other distance, and
+    ``backend="numpy"``, goes through float64 NumPy blocks.
     """
     metric = get_distance(distance)
     k = min(k, len(gallery))
@@ -111,14 +113,12 @@ def _faiss_topk(
     for start in range(0, len(gallery), step):
         block = _as_float32(gallery[start : start + step], unit=cosine)
         found, position = faiss.knn(
-            query_block,
-            block,
-            min(wanted, len(block)),
-            metric=faiss.METRIC_INNER_PRODUCT if cosine else faiss.METRIC_L2,
+            query_block, block, min(wanted, len(block)), metric=_faiss_metric(faiss, distance)
         )
         keys = np.concatenate([best_keys, sign * np.asarray(found, dtype=np.float64)], axis=1)
         index = np.concatenate([best_index, np.asarray(position, dtype=np.int64) + start], axis=1)
         best_index, best_keys = _smallest(keys, index, wanted)
+        del block  # before the next block is made: at most one block of extra memory
     if wanted > k:
         # An item tied with the k-th may hide beyond the places faiss returned:
         # settle those few queries exactly.
@@ -133,12 +133,21 @@ def _faiss_topk(
     return best_index[:, :k], scores
 
 
+def _faiss_metric(faiss: Any, distance: str) -> Any:
+    if distance == "cosine":
+        return faiss.METRIC_INNER_PRODUCT  # of unit vectors
+    return faiss.METRIC_L1 if distance == "manhattan" else faiss.METRIC_L2
+
+
 def _as_float32(values: NDArray[np.generic], *, unit: bool) -> NDArray[np.float32]:
-    """A C-contiguous float32 copy; rows scaled to unit length for cosine (zero rows stay 0)."""
-    matrix = np.array(values, dtype=np.float32, order="C", copy=True)
+    """C-contiguous float32 rows (no copy when they already are); for cosine, rows of unit
+    length (copied and scaled unless they already are; zero rows stay zero)."""
+    matrix = np.ascontiguousarray(values, dtype=np.float32)
     if unit:
-        norms = np.linalg.norm(matrix.astype(np.float64), axis=1, keepdims=True)
-        matrix /= np.where(norms > 0, norms, 1.0).astype(np.float32)
+        norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix))
+        if not np.all(np.abs(norms - 1.0) <= _UNIT_TOLERANCE):
+            scale = np.where(norms > 0, norms, 1.0).astype(np.float32)
+            matrix = np.asarray(matrix / scale[:, None], dtype=np.float32)
     return matrix
 
 
