@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -246,20 +246,28 @@ def discover_images(paths: list[Path]) -> list[Path]:
     return found.files
 
 
-def gate_json(result: GateResult) -> dict[str, Any]:
+ROW_KEYS = ("a", "b")
+"""The columns that name a row of compare: a failing row is reported by them."""
+
+
+def gate_json(result: GateResult, keys: Sequence[str] = ROW_KEYS) -> dict[str, Any]:
+    """A gate's verdict for JSON output; failing rows keep their key columns and the value."""
     from imgsim.output import json_value
 
     entry: dict[str, Any] = {"gate": result.gate.text, "passed": result.passed}
     if result.gate.aggregate is not None:
         entry["value"] = json_value(result.value)
     entry["failing_rows"] = [
-        {k: json_value(v) for k, v in row.items() if k in ("a", "b", result.gate.metric)}
+        {k: json_value(v) for k, v in row.items() if k in (*keys, result.gate.metric)}
         for row in result.failing_rows
     ]
     return entry
 
 
-def report_gates(verdicts: list[GateResult], *, quiet: bool) -> None:
+def report_gates(
+    verdicts: list[GateResult], *, quiet: bool, keys: Sequence[str] = ROW_KEYS
+) -> None:
+    """Each gate's verdict on stderr; a failed every-row gate lists the rows that broke it."""
     from imgsim.output import format_number
 
     for verdict in verdicts:
@@ -280,7 +288,5 @@ def report_gates(verdicts: list[GateResult], *, quiet: bool) -> None:
         for row in verdict.failing_rows:
             value = row.get(gate.metric)
             shown = format_number(value) if isinstance(value, (int, float)) else "not computed"
-            sys.stderr.write(
-                f"  {one_line(str(row.get('a')))} vs {one_line(str(row.get('b')))}: "
-                f"{gate.metric} = {shown}\n"
-            )
+            name = " vs ".join(one_line(str(row.get(key))) for key in keys)
+            sys.stderr.write(f"  {name}: {gate.metric} = {shown}\n")

@@ -41,6 +41,8 @@ from imgsim.errors import UsageError
 DistanceOption = Annotated[
     str | None, typer.Option("--distance", "-d", help="Distance [default: the feature's own].")
 ]
+_KEYS = ("query", "match")
+"""A failing row of a rank gate is named by its query and match."""
 ThresholdOption = Annotated[
     float | None,
     typer.Option(
@@ -133,9 +135,9 @@ def rank(
         ["query", "rank", "match", column],
         resolve_format(fmt, out),
         out,
-        gates_epilogue(verdicts),
+        gates_epilogue(verdicts, _KEYS),
     )
-    report_gates(verdicts, quiet=quiet)
+    report_gates(verdicts, quiet=quiet, keys=_KEYS)
     codes = [EXIT_GATE_FAILED if any(not v.passed for v in verdicts) else EXIT_OK]
     codes.append(finish(query_tally, run, f"queries {query}"))
     if gallery_tally is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -13,6 +13,7 @@ import typer
 from imgsim.cli.common import (
     EXIT_GATE_FAILED,
     EXIT_OK,
+    ROW_KEYS,
     BinsOption,
     CacheOption,
     FeatureOption,
@@ -271,8 +272,8 @@ def diversity(
         )
     verdicts = check_rows(gates, [row], columns)
     shown = ["path", "feature", "distance", "threshold", *columns]
-    emit(iter([row]), shown, resolve_format(fmt, out), out, gates_epilogue(verdicts))
-    report_gates(verdicts, quiet=quiet)
+    emit(iter([row]), shown, resolve_format(fmt, out), out, gates_epilogue(verdicts, ("path",)))
+    report_gates(verdicts, quiet=quiet, keys=("path",))
     codes = [EXIT_GATE_FAILED if any(not v.passed for v in verdicts) else EXIT_OK]
     codes.append(finish(tally, run, "diversity"))
     raise typer.Exit(min((code for code in codes if code), default=EXIT_OK))
@@ -288,12 +289,14 @@ def default_threshold(spec: FeatureSpec, distance: str, params: FeatureParams) -
     return None
 
 
-def gates_epilogue(verdicts: list[GateResult]) -> Callable[[], Epilogue]:
-    """JSON output of a one-row command: its row and the gates."""
+def gates_epilogue(
+    verdicts: list[GateResult], keys: Sequence[str] = ROW_KEYS
+) -> Callable[[], Epilogue]:
+    """JSON output of a command whose rows are all in hand: the rows and the gates."""
 
     def epilogue() -> Epilogue:
         from imgsim.output import Epilogue
 
-        return Epilogue(json_extra={"gates": [gate_json(verdict) for verdict in verdicts]})
+        return Epilogue(json_extra={"gates": [gate_json(v, keys) for v in verdicts]})
 
     return epilogue
