@@ -148,9 +148,9 @@ PARAM_NAMES = tuple(f.name for f in fields(FeatureParams))
 DEFAULT_FEATURE = "color_hist"
 """The feature of the set metrics, ``rank``, ``diversity`` and ``duplicates`` when none
 is given: of the existing features, the one whose Fréchet distance and KID respond to
-the most disturbances of the sensitivity report (``bench/sensitivity.py``: noise,
-black rectangles and salt-and-pepper; no classic feature here responds to blur or
-swirl). See the README."""
+the most disturbances of the sensitivity report (``bench/sensitivity.py``,
+``docs/sensitivity.md``): noise, black rectangles and salt-and-pepper, where the
+hashes respond to rectangles only and ``thumb`` to noise and rectangles."""
 
 
 def get_feature(name: str) -> FeatureSpec:
