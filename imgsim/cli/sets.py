@@ -118,10 +118,11 @@ def compare_sets(
     """``imgsim compare GEN REF --set``: one row of set metrics, gates on it."""
     from imgsim.features import get_feature
     from imgsim.gates import check_rows, parse_gates
+    from imgsim.metrics.sets import get_set_metric
     from imgsim.reference import DEFAULT_SET_METRICS, ReferenceStats, feature_matrix, score_sets
 
-    names = metrics or list(DEFAULT_SET_METRICS)
-    parsed_gates = parse_gates(gates, names)
+    names = [get_set_metric(name).name for name in metrics or DEFAULT_SET_METRICS]
+    parsed_gates = parse_gates(gates, names)  # both checked before any image is read
     output_format = resolve_format(fmt, out)
     spec = get_feature(run.feature)
     if reference.is_file() and reference.suffix.lower() == ".npz":
