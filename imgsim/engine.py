@@ -144,7 +144,7 @@ def extract_file(
         stamp = FileStamp.of(path)
         known = reader.find_file(stamp, list(plan.keys.values())) if reader and stamp else None
         if known is not None:
-            return _stored_result(path, known[1], plan.keys, stamp, known[0])
+            return _stored_result(path, known[1], plan, options.max_pixels, stamp, known[0])
         try:
             data = path.read_bytes()
         except OSError:
@@ -153,7 +153,7 @@ def extract_file(
             digest = file_digest(data)
             stored = reader.find(digest, list(plan.keys.values())) if reader else None
             if stored is not None:
-                return _stored_result(path, stored, plan.keys, stamp, digest)
+                return _stored_result(path, stored, plan, options.max_pixels, stamp, digest)
     try:
         decoded = decode_upright_rgb(
             path,
@@ -178,11 +178,15 @@ def extract_file(
 def _stored_result(
     path: Path,
     stored: StoredImage,
-    keys: dict[str, str],
+    plan: _Plan,
+    max_pixels: int,
     stamp: FileStamp | None = None,
     digest: bytes | None = None,
 ) -> ImageResult:
-    features = {name: stored.features[key] for name, key in keys.items()}
+    if stored.width * stored.height > max_pixels:  # refused as a decode would refuse it
+        reason = f"{stored.width}x{stored.height} exceeds --max-pixels {max_pixels}"
+        return ImageResult(path=path, error=reason)
+    features = {name: stored.features[key] for name, key in plan.keys.items()}
     return ImageResult(path, stored.width, stored.height, features, None, True, stamp, digest)
 
 
@@ -225,8 +229,13 @@ def _extract_stream(
     progress: ProgressCallback | None,
     store: FeatureStore | None,
 ) -> Iterator[ImageResult]:
-    keys = _plan(context.options).keys
-    jobs = (_look_up(list(paths[i : i + size]), keys, store) for i in range(0, len(paths), size))
+    plan = _plan(context.options)
+    keys = plan.keys
+    max_pixels = context.options.max_pixels
+    jobs = (
+        _look_up(list(paths[i : i + size]), plan, max_pixels, store)
+        for i in range(0, len(paths), size)
+    )
     idle = store.flush_if_due if store is not None else None
     for (chunk, found), computed in stream_chunks(
         _extract_chunk, jobs, context, workers=workers, idle=idle
@@ -243,17 +252,18 @@ def _extract_stream(
 
 
 def _look_up(
-    chunk: list[Path], keys: dict[str, str], store: FeatureStore | None
+    chunk: list[Path], plan: _Plan, max_pixels: int, store: FeatureStore | None
 ) -> tuple[tuple[list[Path], dict[int, ImageResult]], list[Path]]:
     """Split a chunk into results found in the store (by position) and files to compute."""
     found: dict[int, ImageResult] = {}
     if store is not None and store.usable:
         stamps = {index: FileStamp.of(path) for index, path in enumerate(chunk)}
-        known = store.find([s for s in stamps.values() if s is not None], list(keys.values()))
+        keys = list(plan.keys.values())
+        known = store.find([s for s in stamps.values() if s is not None], keys)
         for index, stamp in stamps.items():
             stored = known.get(stamp.path) if stamp is not None else None
             if stored is not None:
-                found[index] = _stored_result(chunk[index], stored, keys)
+                found[index] = _stored_result(chunk[index], stored, plan, max_pixels)
     misses = [path for index, path in enumerate(chunk) if index not in found]
     return (chunk, found), misses
 
@@ -283,10 +293,13 @@ use its parent's connection)."""
 
 
 def store_reader(path: Path) -> StoreReader:
-    """This process's read-only connection to the store at ``path``."""
+    """This process's read-only connection to the store at ``path`` (a new one when the
+    file there was deleted or replaced since, e.g. by ``imgsim cache clear``)."""
     key = (os.getpid(), path)
     reader = _readers.get(key)
-    if reader is None:
+    if reader is None or reader.identity != StoreReader.identify(path):
+        if reader is not None:
+            reader.close()
         reader = _readers[key] = StoreReader(path)
     return reader
 

@@ -180,7 +180,7 @@ class FeatureStore:
         try:
             digests = _known_digests(connection, stamps)
             stored = _stored_images(connection, set(digests.values()), keys)
-        except sqlite3.Error as error:
+        except (sqlite3.Error, ValueError, TypeError) as error:  # also vectors that do not fit
             self._disable(error)
             return {}
         return {path: stored[digest] for path, digest in digests.items() if digest in stored}
@@ -251,11 +251,24 @@ class StoreReader:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.identity = _identity(path)
+        """The database file this reader opened (a cleared or replaced store is another)."""
         self._connection: sqlite3.Connection | None = None
         try:
-            if path.exists():
+            if self.identity is not None:
                 self._connection = _connect(path, create=False)
         except (sqlite3.Error, OSError):
+            self._connection = None
+
+    @staticmethod
+    def identify(path: Path) -> tuple[int, int] | None:
+        """Device and inode of the database file at ``path`` now (``None``: none there)."""
+        return _identity(path)
+
+    def close(self) -> None:
+        """Close the connection."""
+        if self._connection is not None:
+            self._connection.close()
             self._connection = None
 
     def find(self, digest: bytes, keys: Sequence[str]) -> StoredImage | None:
@@ -264,7 +277,7 @@ class StoreReader:
             return None
         try:
             return _stored_images(self._connection, {digest}, keys).get(digest)
-        except sqlite3.Error:
+        except (sqlite3.Error, ValueError, TypeError):
             self._connection = None
             return None
 
@@ -381,7 +394,7 @@ def _connect(path: Path, *, create: bool) -> sqlite3.Connection:
         )
     try:
         if create:
-            connection.execute("PRAGMA journal_mode=WAL")
+            _switch_to_wal(connection)
             connection.execute("PRAGMA synchronous=NORMAL")
             with _transaction(connection):
                 for statement in _SCHEMA.split(";"):
@@ -399,6 +412,23 @@ def _connect(path: Path, *, create: bool) -> sqlite3.Connection:
         connection.close()
         raise
     return connection
+
+
+def _switch_to_wal(connection: sqlite3.Connection) -> None:
+    """``PRAGMA journal_mode=WAL``, waiting while another process creates the same store.
+
+    Changing the journal mode fails at once with "database is locked" (SQLite does not
+    busy-wait there), so the attempt is repeated until the busy timeout runs out.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 @contextlib.contextmanager
@@ -500,6 +530,15 @@ def _unreadable(path: Path, error: BaseException) -> str:
         f"feature store {path} cannot be used ({_describe(error)}); "
         "`imgsim cache clear` deletes it so that the next run starts a new one"
     )
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """Device and inode of the database file, ``None`` if there is none."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
 
 
 def _describe(error: BaseException) -> str:
