@@ -237,6 +237,23 @@ def _extract_stream(
         for i in range(0, len(paths), size)
     )
     idle = store.flush_if_due if store is not None else None
+    try:
+        yield from _merged(jobs, context, workers, idle, progress, store, keys)
+    finally:
+        if context.store is not None:
+            release_reader(context.store)
+
+
+def _merged(
+    jobs: Iterator[tuple[tuple[list[Path], dict[int, ImageResult]], list[Path]]],
+    context: _ChunkContext,
+    workers: int,
+    idle: Callable[[], None] | None,
+    progress: ProgressCallback | None,
+    store: FeatureStore | None,
+    keys: dict[str, str],
+) -> Iterator[ImageResult]:
+    """Stored and computed results of each chunk, in input order; new ones recorded."""
     for (chunk, found), computed in stream_chunks(
         _extract_chunk, jobs, context, workers=workers, idle=idle
     ):
@@ -302,6 +319,14 @@ def store_reader(path: Path) -> StoreReader:
             reader.close()
         reader = _readers[key] = StoreReader(path)
     return reader
+
+
+def release_reader(path: Path) -> None:
+    """Close this process's reader of ``path`` (the last connection lets SQLite checkpoint
+    the write-ahead log into the database file)."""
+    reader = _readers.pop((os.getpid(), path), None)
+    if reader is not None:
+        reader.close()
 
 
 def _extract_chunk(paths: list[Path], context: _ChunkContext) -> list[ImageResult]:

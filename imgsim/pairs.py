@@ -24,6 +24,7 @@ from imgsim.engine import (
     feature_keys,
     ordered_map,
     record,
+    release_reader,
     store_reader,
 )
 from imgsim.errors import BadImage, UsageError
@@ -278,12 +279,15 @@ def compare_pairs(
 def _recorded(
     results: Iterator[PairResult], store: FeatureStore, keys: dict[str, str]
 ) -> Iterator[PairResult]:
-    for result in results:
-        for file in result.files:
-            if not file.stored:
-                record(store, file, keys)
-        store.flush_if_due()
-        yield result
+    try:
+        for result in results:
+            for file in result.files:
+                if not file.stored:
+                    record(store, file, keys)
+            store.flush_if_due()
+            yield result
+    finally:
+        release_reader(store.path)
 
 
 def _score_chunk(pairs: list[tuple[Path, Path]], context: _PairContext) -> list[PairResult]:

@@ -24,6 +24,9 @@ BLOCK_VALUES = 4 * 1024 * 1024
 FAISS_GALLERY_BYTES = 256 * 1024 * 1024
 """Gallery rows handed to faiss at a time (as float32): the extra memory of a search."""
 Backend = Literal["auto", "numpy"]
+TIE_TOLERANCE = 1e-9
+"""Keys closer than this, relative to the largest of the row, are ties: a matrix product
+gives identical gallery rows values a few ulps apart, depending on where they sit."""
 _UNIT_TOLERANCE = 1e-5
 """Rows whose length is this close to 1 are searched as they are for cosine."""
 _FAISS_METRICS = frozenset({"cosine", "euclidean", "sqeuclidean", "manhattan", "hamming"})
@@ -152,18 +155,35 @@ def _as_float32(values: NDArray[np.generic], *, unit: bool) -> NDArray[np.float3
 
 
 def _smallest(keys: Matrix, index: NDArray[np.int64], k: int) -> tuple[NDArray[np.int64], Matrix]:
-    """Per row, the ``k`` entries smallest by (key, index), in that order."""
+    """Per row, the ``k`` entries smallest by key, in order; keys equal up to rounding
+    (:data:`TIE_TOLERANCE`) are ties, settled by the smaller index."""
+    tolerance = TIE_TOLERANCE * np.maximum(_row_scale(keys), np.finfo(np.float64).tiny)
     if keys.shape[1] > k:
         chosen = np.argpartition(keys, k - 1, axis=1)[:, :k]
         kth = np.take_along_axis(keys, chosen, axis=1).max(axis=1, keepdims=True)
-        tied = (keys <= kth).sum(axis=1) > k  # more candidates than places: settle by index
+        tied = (keys <= kth + tolerance).sum(axis=1) > k  # more candidates than places
         if tied.any():
-            order = np.lexsort((index[tied], keys[tied]))[:, :k]
-            chosen[tied] = order
+            chosen[tied] = _tie_order(keys[tied], index[tied], tolerance[tied])[:, :k]
         keys = np.take_along_axis(keys, chosen, axis=1)
         index = np.take_along_axis(index, chosen, axis=1)
-    order = np.lexsort((index, keys))
+    order = _tie_order(keys, index, tolerance)
     return np.take_along_axis(index, order, axis=1), np.take_along_axis(keys, order, axis=1)
+
+
+def _row_scale(keys: Matrix) -> Matrix:
+    finite = np.where(np.isfinite(keys), np.abs(keys), 0.0)
+    return finite.max(axis=1, keepdims=True) if keys.shape[1] else np.ones((len(keys), 1))
+
+
+def _tie_order(keys: Matrix, index: NDArray[np.int64], tolerance: Matrix) -> NDArray[np.int64]:
+    """Per row, positions sorted by key, runs of keys within ``tolerance`` by index."""
+    by_key = np.lexsort((index, keys))
+    sorted_keys = np.take_along_axis(keys, by_key, axis=1)
+    with np.errstate(invalid="ignore"):  # inf - inf for the places not filled yet
+        steps = np.diff(sorted_keys, axis=1) > tolerance
+    runs = np.concatenate([np.zeros((len(keys), 1), np.int64), np.cumsum(steps, axis=1)], axis=1)
+    within = np.lexsort((np.take_along_axis(index, by_key, axis=1), runs))
+    return np.take_along_axis(by_key, within, axis=1)
 
 
 def kth_neighbour_distances(features: NDArray[np.generic], k: int, distance: str) -> Matrix:
