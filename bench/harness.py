@@ -4,8 +4,8 @@ A benchmark module is a file ``bench/bench_NAME.py`` with a function
 ``run() -> list[Result]``. Each :class:`Result` compares imgsim with a reference
 implementation timed in the same run, and says whether imgsim met its target.
 Time the CLI with :func:`run_imgsim` and references with :func:`time_reference`;
-build results with :func:`speedup`, :func:`overhead` or :func:`check`; ``run.py``
-prints them.
+build results with :func:`speedup`, :func:`overhead`, :func:`at_most` or
+:func:`check`; ``run.py`` prints them.
 """
 
 from __future__ import annotations
@@ -91,6 +91,35 @@ def overhead(
         per=per,
         target=f"Δ {difference:+.3f} s < {below:.3f} s",
         passed=difference < below,
+        details=tuple(details),
+    )
+
+
+def at_most(
+    name: str,
+    *,
+    measured: float,
+    limit: float,
+    unit: str,
+    strictly: bool = False,
+    imgsim_seconds: float | None = None,
+    per: str = "run",
+    details: Sequence[str] = (),
+) -> Result:
+    """Target: a measured quantity that is not a time ratio (memory, file size…) ≤ ``limit``.
+
+    ``<`` when ``strictly``. The target cell shows the limit and the measured value in
+    ``unit``; ``imgsim_seconds``, if given, is how long the measured run took (shown
+    in the imgsim column, with no reference and no ratio).
+    """
+    passed = measured < limit if strictly else measured <= limit
+    return Result(
+        name=name,
+        imgsim_seconds=imgsim_seconds,
+        reference_seconds=None,
+        per=per if imgsim_seconds is not None else "",
+        target=f"{'<' if strictly else '≤'} {limit:g} {unit} (measured {measured:.0f} {unit})",
+        passed=passed,
         details=tuple(details),
     )
 
