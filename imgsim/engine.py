@@ -437,7 +437,7 @@ def _chunk_size(count: int, workers: int) -> int:
     return max(1, min(_MAX_CHUNK, -(-count // (workers * 8))))
 
 
-_WORKER_MODULES = ("cv2", "scipy.fft", "imgsim.pairs", "imgsim.features.hashes")
+_WORKER_MODULES = ("cv2", "imgsim.pairs", "imgsim.features.hashes")
 
 
 def _pool_context() -> BaseContext:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import csv
 import importlib.util
 import io
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from statistics import mean
@@ -172,6 +174,74 @@ def test_cli_hashes_png_files_exactly_as_imagehash(
     rows = _extract_csv(cli, png_folder, "-f", ",".join(names), "--hash-size", str(hash_size))
 
     assert {(file, name): rows[file][name] for file, name in expected} == expected
+
+
+# --------------------------------------------------------------------------- pHash's DCT
+
+
+def _near_tie_images(side: int, seed: int) -> dict[str, NDArray[np.uint8]]:
+    """Gray ``side`` x ``side`` images whose DCT has exactly equal coefficients."""
+    rng = np.random.default_rng(seed)
+    half = rng.integers(0, 256, (side, side // 2), dtype=np.uint8)
+    mirrored = np.concatenate([half, half[:, ::-1]], axis=1)
+    square = rng.integers(0, 256, (side, side)).astype(np.uint16)
+    ramp = np.linspace(0.0, 1.0, side)
+    return {
+        "mirrored": mirrored,
+        "mirrored_both": np.concatenate([mirrored, mirrored[::-1]], axis=0)[::2],
+        "transpose_symmetric": ((square + square.T) // 2).astype(np.uint8),
+        "two_levels": (rng.integers(0, 2, (side, side)) * 255).astype(np.uint8),
+        "flat": np.full((side, side), 77, dtype=np.uint8),
+        "product_ramp": np.round(255 * np.outer(ramp, ramp[::-1])).astype(np.uint8),
+    }
+
+
+@pytest.mark.parametrize("hash_size", [2, 5, 6, 8, 16])
+@pytest.mark.parametrize("seed", range(3))
+def test_phash_of_images_with_tied_dct_coefficients_equals_imagehash(
+    hash_size: int, seed: int
+) -> None:
+    """Ties between the middle coefficients take the exact pocketfft path."""
+    for label, gray in _near_tie_images(4 * hash_size, seed).items():
+        expected = str(imagehash.phash(Image.fromarray(gray), hash_size=hash_size))
+        pixels = np.repeat(gray[:, :, np.newaxis], 3, axis=2)
+
+        assert imgsim_hex("phash", pixels, hash_size) == expected, label
+
+
+@pytest.mark.parametrize("hash_size", [3, 7, 8, 12])
+def test_phash_bits_equal_pocketfft_on_random_thumbnails(hash_size: int) -> None:
+    """The low DCT coefficients by matrix products give pocketfft's bits, image by image."""
+    from scipy.fftpack import dct
+
+    rng = np.random.default_rng(hash_size)
+    side = 4 * hash_size
+    for trial in range(300):
+        levels = (2, 5, 256)[trial % 3]
+        gray = (rng.integers(0, levels, (side, side)) * (255 // (levels - 1))).astype(np.uint8)
+        coefficients = dct(dct(gray.astype(np.float64), axis=0), axis=1)[:hash_size, :hash_size]
+        expected = np.packbits(coefficients > np.median(coefficients))
+
+        actual = get_feature("phash").extract(gray, FeatureParams(hash_size=hash_size))
+
+        np.testing.assert_array_equal(actual, expected, err_msg=f"trial {trial}")
+
+
+def test_phash_of_photographs_needs_no_scipy(
+    png_folder: Path, photos: dict[str, RGB]
+) -> None:
+    """The exact fallback is for near ties; photographs take the fast path, so scipy.fft
+    (0.1 s of import) is never loaded by an extract run over them."""
+    files = [str(png_folder / f"{name}.png") for name in photos]
+    script = (
+        "import sys, imgsim\n"
+        f"imgsim.extract({files!r}, 'phash')\n"
+        "print('scipy.fft' in sys.modules)\n"
+    )
+
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+
+    assert (result.returncode, result.stdout.strip()) == (0, "False"), result.stderr
 
 
 # --------------------------------------------------------------------------- packed storage
