@@ -169,7 +169,7 @@ def extract_file(
         path=path,
         width=decoded.width,
         height=decoded.height,
-        features=extract_one(decoded.pixels, plan.specs, options.params),
+        features=extract_one(decoded.pixels, plan.specs, options.params, reduced=decoded.reduced),
         stamp=stamp,
         digest=digest,
     )

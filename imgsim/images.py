@@ -65,6 +65,11 @@ class DecodedImage:
     height: int
     """Height of the upright original, in pixels."""
 
+    @property
+    def reduced(self) -> bool:
+        """Whether the pixels are smaller than the original (DCT-scaled, or ``max_side``)."""
+        return self.pixels.shape[:2] != (self.height, self.width)
+
 
 @dataclass(frozen=True)
 class Discovery:

@@ -227,9 +227,7 @@ def test_phash_bits_equal_pocketfft_on_random_thumbnails(hash_size: int) -> None
         np.testing.assert_array_equal(actual, expected, err_msg=f"trial {trial}")
 
 
-def test_phash_of_photographs_needs_no_scipy(
-    png_folder: Path, photos: dict[str, RGB]
-) -> None:
+def test_phash_of_photographs_needs_no_scipy(png_folder: Path, photos: dict[str, RGB]) -> None:
     """The exact fallback is for near ties; photographs take the fast path, so scipy.fft
     (0.1 s of import) is never loaded by an extract run over them."""
     files = [str(png_folder / f"{name}.png") for name in photos]

@@ -58,12 +58,20 @@ class FeatureSpec:
     needs_color: bool
     """``False`` when the feature reads only the luma: it is then also computed from an
     H x W luma array, and files are decoded to their luma when no feature needs colour."""
-    compute: Callable[[NDArray[np.uint8], FeatureParams], NDArray[np.generic]]
+    compute: Callable[[NDArray[np.uint8], FeatureParams, bool], NDArray[np.generic]]
+    """``(image, params, reduced)`` to the feature; see :meth:`extract`."""
 
-    def extract(self, image: NDArray[np.uint8], params: FeatureParams) -> NDArray[np.generic]:
+    def extract(
+        self, image: NDArray[np.uint8], params: FeatureParams, *, reduced: bool = False
+    ) -> NDArray[np.generic]:
         """The feature of one image (RGB, or luma if not :attr:`needs_color`): packed
-        ``uint8`` bits for hashes, ``float32`` otherwise."""
-        return self.compute(image, params)
+        ``uint8`` bits for hashes, ``float32`` otherwise.
+
+        ``reduced`` says that ``image`` is a reduced decode of a larger file (DCT-scaled
+        or resized to ``--size``), so that no full-size reference can be matched bit for
+        bit; the hashes then resample faster (see :mod:`imgsim.features.hashes`).
+        """
+        return self.compute(image, params, reduced)
 
     @property
     def stored_dtype(self) -> type[np.generic]:
@@ -83,14 +91,14 @@ def _hash_spec(name: str, summary: str) -> FeatureSpec:
     return FeatureSpec(
         name=name,
         kind="hash",
-        version=1,
+        version=2,
         default_distance="hamming",
         summary=summary,
         uses=("hash_size",),
         dim=lambda p: p.hash_size * p.hash_size,
         work_side=lambda p: hashes.work_side(name, p.hash_size),
         needs_color=False,
-        compute=lambda image, p: hashes.HASHERS[name](image, p.hash_size),
+        compute=lambda image, p, reduced: hashes.HASHERS[name](image, p.hash_size, reduced),
     )
 
 
@@ -125,7 +133,7 @@ FEATURES: dict[str, FeatureSpec] = {
             dim=lambda p: p.bins**3,
             work_side=lambda p: color.WORK_SIDE,
             needs_color=True,
-            compute=lambda image, p: color.hsv_histogram(image, p.bins),
+            compute=lambda image, p, reduced: color.hsv_histogram(image, p.bins),
         ),
         FeatureSpec(
             name="thumb",
@@ -138,7 +146,7 @@ FEATURES: dict[str, FeatureSpec] = {
             dim=lambda p: pixels.THUMB_SIDE * pixels.THUMB_SIDE,
             work_side=lambda p: pixels.WORK_SIDE,
             needs_color=False,
-            compute=lambda image, p: pixels.gray_thumbnail(image),
+            compute=lambda image, p, reduced: pixels.gray_thumbnail(image),
         ),
     )
 }
@@ -212,10 +220,15 @@ def output_value(spec: FeatureSpec, value: NDArray[np.generic], params: FeatureP
 
 
 def extract_one(
-    image: NDArray[np.uint8], specs: Iterable[FeatureSpec], params: FeatureParams
+    image: NDArray[np.uint8],
+    specs: Iterable[FeatureSpec],
+    params: FeatureParams,
+    *,
+    reduced: bool = False,
 ) -> dict[str, NDArray[np.generic]]:
-    """All requested features of one image, from the one decoded array."""
-    return {spec.name: spec.extract(image, params) for spec in specs}
+    """All requested features of one image, from the one decoded array (``reduced``:
+    see :meth:`FeatureSpec.extract`)."""
+    return {spec.name: spec.extract(image, params, reduced=reduced) for spec in specs}
 
 
 __all__ = [

@@ -6,6 +6,14 @@ accept RGB or an already computed luma array. The
 bits are returned packed with :func:`numpy.packbits` (row-major, most significant
 bit first), which is also the order of imagehash's hex string.
 
+When the pixels are a ``reduced`` decode of a larger file (a DCT-scaled JPEG), the
+bits are compared with imagehash's on the full decode, which they cannot equal bit
+for bit anyway; the thumbnail is then resampled with the same Lanczos filter in
+floating point (:func:`_lanczos_float`), 4x faster than Pillow, which recomputes its
+filter weights on every call. On 1000 photographs the float filter keeps pHash,
+dHash and wHash as close to the full decode as Pillow's does (means 0.20, 0.16 and
+0.13 bits against 0.23, 0.22 and 0.13; at most 4 bits for both).
+
 References: N. Krawetz, "Looks Like It" and "Kind of Like That" (hackerfactor.com,
 2011, 2013) for aHash, pHash and dHash; the Haar wavelet hash of imagehash.
 """
@@ -38,24 +46,90 @@ photographs with large even areas a DCT-scaled decode moved up to 5 bits (at 1/4
 and at 1/2 scale alike)."""
 
 
-def _gray_thumbnail(image: Pixels, size: tuple[int, int]) -> NDArray[np.uint8]:
-    gray = Image.fromarray(luma(image))
-    return np.asarray(gray.resize(size, Image.Resampling.LANCZOS))
+def _gray_thumbnail(image: Pixels, size: tuple[int, int], reduced: bool) -> NDArray[np.uint8]:
+    """The luma resized to ``size`` (width, height) with Lanczos: Pillow's, as imagehash
+    does, or the same filter in floating point for a ``reduced`` decode."""
+    gray = luma(image)
+    if reduced:
+        return _lanczos_float(gray, size)
+    return np.asarray(Image.fromarray(gray).resize(size, Image.Resampling.LANCZOS))
 
 
-def average_hash(image: Pixels, hash_size: int) -> NDArray[np.uint8]:
+def _lanczos_float(gray: NDArray[np.uint8], size: tuple[int, int]) -> NDArray[np.uint8]:
+    """Pillow's Lanczos resize (:func:`_lanczos_bands`) as matrix products in float32,
+    rounded once at the end."""
+    width, height = size
+    pixels = gray.astype(np.float32)
+    rows = _resample_lines(pixels, _lanczos_bands(pixels.shape[1], width, pixels.shape[0]))
+    columns = _resample_lines(
+        np.ascontiguousarray(rows.T), _lanczos_bands(rows.shape[0], height, width)
+    )
+    return np.clip(np.rint(columns.T), 0, 255).astype(np.uint8)
+
+
+def _resample_lines(lines: NDArray[np.float32], bands: _Bands) -> NDArray[np.float32]:
+    """Each row of ``lines`` resampled along its length, one product per band."""
+    return np.concatenate(
+        [lines[:, start:stop] @ weights for start, stop, weights in bands], axis=1
+    )
+
+
+_Bands = tuple[tuple[int, int, NDArray[np.float32]], ...]
+
+_SMALL_PRODUCT = 1 << 17
+"""Largest m*n*k of one product in :func:`_lanczos_float`. OpenBLAS computes products up
+to 2**18 on the calling thread and wakes its thread pool above that; with one worker
+process per core, every worker's BLAS threads then compete for the same cores, which
+was measured 50x slower. The resampling is cut into bands of outputs small enough to
+stay below, which also skips the weights outside each band (all zero)."""
+
+
+@functools.lru_cache(maxsize=32)
+def _lanczos_bands(size: int, out_size: int, lines: int) -> _Bands:
+    """Lanczos-3 weights from ``size`` to ``out_size`` samples, as Pillow defines them
+    (support widened by the scale factor when shrinking, each output's taps normalised
+    to sum 1), cut into bands of consecutive outputs for ``lines`` lines at a time:
+    ``(first input, end input, weights)`` with ``weights`` of shape (inputs, outputs)."""
+    scale = size / out_size
+    stretch = max(scale, 1.0)
+    support = 3.0 * stretch
+    centers = (np.arange(out_size) + 0.5) * scale
+    # Truncation toward zero, as Pillow's (int) casts.
+    first = np.maximum((centers - support + 0.5).astype(np.int64), 0)
+    end = np.minimum((centers + support + 0.5).astype(np.int64), size)
+    x = (np.arange(size)[np.newaxis, :] - centers[:, np.newaxis] + 0.5) / stretch
+    taps = (np.arange(size) >= first[:, np.newaxis]) & (np.arange(size) < end[:, np.newaxis])
+    weights = np.where(taps & (np.abs(x) < 3.0), np.sinc(x) * np.sinc(x / 3.0), 0.0)
+    weights /= weights.sum(axis=1, keepdims=True)
+    bands = []
+    start = 0
+    while start < out_size:
+        stop = start + 1
+        while (
+            stop < out_size
+            and lines * (end[stop] - first[start]) * (stop + 1 - start) <= _SMALL_PRODUCT
+        ):
+            stop += 1
+        low, high = int(first[start]), int(end[start:stop].max())
+        block = np.ascontiguousarray(weights[start:stop, low:high].T, dtype=np.float32)
+        bands.append((low, high, block))
+        start = stop
+    return tuple(bands)
+
+
+def average_hash(image: Pixels, hash_size: int, reduced: bool = False) -> NDArray[np.uint8]:
     """aHash: the gray ``hash_size`` x ``hash_size`` thumbnail above its mean."""
-    pixels = _gray_thumbnail(image, (hash_size, hash_size))
+    pixels = _gray_thumbnail(image, (hash_size, hash_size), reduced)
     return np.packbits(pixels > pixels.mean())
 
 
-def difference_hash(image: Pixels, hash_size: int) -> NDArray[np.uint8]:
+def difference_hash(image: Pixels, hash_size: int, reduced: bool = False) -> NDArray[np.uint8]:
     """dHash: horizontal gradient signs of a (``hash_size`` + 1) x ``hash_size`` thumbnail."""
-    pixels = _gray_thumbnail(image, (hash_size + 1, hash_size))
+    pixels = _gray_thumbnail(image, (hash_size + 1, hash_size), reduced)
     return np.packbits(pixels[:, 1:] > pixels[:, :-1])
 
 
-def perceptual_hash(image: Pixels, hash_size: int) -> NDArray[np.uint8]:
+def perceptual_hash(image: Pixels, hash_size: int, reduced: bool = False) -> NDArray[np.uint8]:
     """pHash: low-frequency 2-D DCT-II coefficients of a 4x-larger thumbnail above their median.
 
     imagehash takes the DCT from ``scipy.fftpack.dct`` (pocketfft). Only the
@@ -66,7 +140,7 @@ def perceptual_hash(image: Pixels, hash_size: int) -> NDArray[np.uint8]:
     (:data:`_DCT_ERROR`). When it does not (near ties: flat, symmetric or tiny
     images), the coefficients are computed with ``scipy.fft.dct`` itself.
     """
-    pixels = _gray_thumbnail(image, (4 * hash_size, 4 * hash_size)).astype(np.float64)
+    pixels = _gray_thumbnail(image, (4 * hash_size, 4 * hash_size), reduced).astype(np.float64)
     basis = _dct_basis(4 * hash_size, hash_size)
     coefficients = basis @ pixels @ basis.T
     ordered = np.sort(coefficients, axis=None)
@@ -98,7 +172,7 @@ def _dct_basis(size: int, rows: int) -> NDArray[np.float64]:
     return 2.0 * np.cos(np.pi * k * (2.0 * n + 1.0) / (2.0 * size))
 
 
-def wavelet_hash(image: Pixels, hash_size: int) -> NDArray[np.uint8]:
+def wavelet_hash(image: Pixels, hash_size: int, reduced: bool = False) -> NDArray[np.uint8]:
     """wHash: Haar low band of the mean-removed image, above its median.
 
     The image is resized to the largest power of two not above its shorter side
@@ -114,7 +188,7 @@ def wavelet_hash(image: Pixels, hash_size: int) -> NDArray[np.uint8]:
     scale = max(natural, hash_size)
     max_level = int(np.log2(scale))
     level = max_level - int(np.log2(hash_size))
-    pixels = _gray_thumbnail(image, (scale, scale)) / 255.0
+    pixels = _gray_thumbnail(image, (scale, scale), reduced) / 255.0
     pixels = _haar_remove_mean(pixels, max_level)
     for _ in range(level):
         pixels = _haar_lowpass(pixels)
@@ -156,7 +230,7 @@ def _haar_inverse(low: NDArray[np.float64], high: NDArray[np.float64]) -> NDArra
     return out
 
 
-HASHERS: dict[str, Callable[[Pixels, int], NDArray[np.uint8]]] = {
+HASHERS: dict[str, Callable[[Pixels, int, bool], NDArray[np.uint8]]] = {
     "ahash": average_hash,
     "dhash": difference_hash,
     "phash": perceptual_hash,
