@@ -216,7 +216,15 @@ def output_value(spec: FeatureSpec, value: NDArray[np.generic], params: FeatureP
     """
     if spec.kind == "hash":
         return hash_to_hex(value.astype(np.uint8, copy=False), spec.dim(params))
-    return list(map(float, value.astype(np.float32).astype(str).tolist()))
+    # The shortest text is found once per distinct value (histograms repeat a few dozen
+    # values); distinct by bit pattern, so -0.0 and NaN payloads are kept.
+    bits = value.astype(np.float32).view(np.uint32)
+    distinct = np.unique(bits)
+    floats = np.array(
+        list(map(float, distinct.view(np.float32).astype(str).tolist())), dtype=object
+    )
+    values: list[float] = floats[np.searchsorted(distinct, bits)].tolist()
+    return values
 
 
 def extract_one(

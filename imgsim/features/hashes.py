@@ -60,25 +60,18 @@ def _lanczos_float(gray: NDArray[np.uint8], size: tuple[int, int]) -> NDArray[np
     rounded once at the end."""
     width, height = size
     pixels = gray.astype(np.float32)
-    rows = _resample_lines(pixels, _lanczos_bands(pixels.shape[1], width, pixels.shape[0]))
-    columns = _resample_lines(
-        np.ascontiguousarray(rows.T), _lanczos_bands(rows.shape[0], height, width)
-    )
-    return np.clip(np.rint(columns.T), 0, 255).astype(np.uint8)
-
-
-def _resample_lines(lines: NDArray[np.float32], bands: _Bands) -> NDArray[np.float32]:
-    """Each row of ``lines`` resampled along its length, one product per band."""
-    return np.concatenate(
-        [lines[:, start:stop] @ weights for start, stop, weights in bands], axis=1
-    )
+    across = _lanczos_bands(pixels.shape[1], width, pixels.shape[0])
+    rows = np.concatenate([pixels[:, low:high] @ weights for low, high, weights in across], 1)
+    down = _lanczos_bands(pixels.shape[0], height, width)
+    resized = np.concatenate([weights.T @ rows[low:high] for low, high, weights in down], 0)
+    return np.clip(np.rint(resized), 0, 255).astype(np.uint8)
 
 
 _Bands = tuple[tuple[int, int, NDArray[np.float32]], ...]
 
-_SMALL_PRODUCT = 1 << 17
+_SMALL_PRODUCT = 1 << 18
 """Largest m*n*k of one product in :func:`_lanczos_float`. OpenBLAS computes products up
-to 2**18 on the calling thread and wakes its thread pool above that; with one worker
+to this size on the calling thread and wakes its thread pool above it; with one worker
 process per core, every worker's BLAS threads then compete for the same cores, which
 was measured 50x slower. The resampling is cut into bands of outputs small enough to
 stay below, which also skips the weights outside each band (all zero)."""
@@ -147,10 +140,12 @@ def perceptual_hash(image: Pixels, hash_size: int, reduced: bool = False) -> NDA
     above = (ordered.size + 1) // 2  # index of the lowest coefficient above the median
     # Every coefficient is a sum of pixel * basis * basis terms, |basis| <= 2.
     error = _DCT_ERROR * 4.0 * float(pixels.sum())
-    if not ordered[above] - ordered[above - 1] > 4.0 * error:
-        from scipy.fft import dct
+    if ordered[above] - ordered[above - 1] > 4.0 * error:
+        # The gap is far wider than an ulp: above the median is above ordered[above - 1].
+        return np.packbits(coefficients > ordered[above - 1])
+    from scipy.fft import dct
 
-        coefficients = dct(dct(pixels, axis=0), axis=1)[:hash_size, :hash_size]
+    coefficients = dct(dct(pixels, axis=0), axis=1)[:hash_size, :hash_size]
     return np.packbits(coefficients > np.median(coefficients))
 
 
