@@ -63,7 +63,9 @@ def _lanczos_float(gray: NDArray[np.uint8], size: tuple[int, int]) -> NDArray[np
     across = _lanczos_bands(pixels.shape[1], width, pixels.shape[0])
     rows = np.concatenate([pixels[:, low:high] @ weights for low, high, weights in across], 1)
     down = _lanczos_bands(pixels.shape[0], height, width)
-    resized = np.concatenate([weights.T @ rows[low:high] for low, high, weights in down], 0)
+    resized: NDArray[np.float32] = np.concatenate(
+        [weights.T @ rows[low:high] for low, high, weights in down], 0
+    )
     return np.clip(np.rint(resized), 0, 255).astype(np.uint8)
 
 
