@@ -242,6 +242,50 @@ def test_phash_of_photographs_needs_no_scipy(png_folder: Path, photos: dict[str,
     assert (result.returncode, result.stdout.strip()) == (0, "False"), result.stderr
 
 
+# --------------------------------------------------------------------------- reduced decodes
+
+
+@pytest.mark.parametrize(
+    ("shape", "size"),
+    [
+        ((192, 256), (32, 32)),
+        ((192, 256), (9, 8)),
+        ((192, 256), (128, 128)),
+        ((375, 500), (32, 32)),
+        ((97, 131), (17, 11)),
+        ((6, 5), (8, 8)),
+    ],
+)
+def test_float_lanczos_stays_within_one_level_of_pillow(
+    photos: dict[str, RGB], shape: tuple[int, int], size: tuple[int, int]
+) -> None:
+    """The thumbnail of a reduced decode: Pillow's filter in float32, rounded once."""
+    from imgsim.features.hashes import _lanczos_float
+
+    height, width = shape
+    noise = np.random.default_rng(height).integers(0, 256, shape, dtype=np.uint8)
+    photo = np.asarray(Image.fromarray(photos["coffee"]).convert("L").resize((width, height)))
+    for gray in (noise, photo):
+        expected = np.asarray(Image.fromarray(gray).resize(size, Image.Resampling.LANCZOS))
+
+        actual = _lanczos_float(gray, size)
+
+        difference = np.abs(actual.astype(int) - expected)
+        assert (actual.shape, difference.max() <= 1) == (expected.shape, True)
+        assert difference.mean() < 0.01
+
+
+def test_reduced_decodes_hash_within_a_bit_of_the_exact_path(photos: dict[str, RGB]) -> None:
+    """Only the thumbnail's resampling differs between the two paths."""
+    for name in ("phash", "dhash", "whash"):
+        spec = get_feature(name)
+        for photo, pixels in photos.items():
+            exact = spec.extract(pixels, FeatureParams())
+            reduced = spec.extract(pixels, FeatureParams(), reduced=True)
+
+            assert np.unpackbits(exact ^ reduced).sum() <= 2, (name, photo)
+
+
 # --------------------------------------------------------------------------- packed storage
 
 

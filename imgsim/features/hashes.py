@@ -8,11 +8,11 @@ bit first), which is also the order of imagehash's hex string.
 
 When the pixels are a ``reduced`` decode of a larger file (a DCT-scaled JPEG), the
 bits are compared with imagehash's on the full decode, which they cannot equal bit
-for bit anyway; the thumbnail is then resampled with the same Lanczos filter in
-floating point (:func:`_lanczos_float`), 4x faster than Pillow, which recomputes its
-filter weights on every call. On 1000 photographs the float filter keeps pHash,
-dHash and wHash as close to the full decode as Pillow's does (means 0.20, 0.16 and
-0.13 bits against 0.23, 0.22 and 0.13; at most 4 bits for both).
+for bit anyway; the thumbnail is then resampled with the same Lanczos filter as
+float32 matrix products (:func:`_lanczos_float`), 4x faster than Pillow, which
+recomputes its filter weights on every call. The two thumbnails differ by at most
+one grey level, and on 1000 photographs pHash, dHash and wHash stay as close to the
+full decode as with Pillow's resize (means 0.23, 0.22 and 0.13 bits, at most 4).
 
 References: N. Krawetz, "Looks Like It" and "Kind of Like That" (hackerfactor.com,
 2011, 2013) for aHash, pHash and dHash; the Haar wavelet hash of imagehash.
@@ -56,12 +56,12 @@ def _gray_thumbnail(image: Pixels, size: tuple[int, int], reduced: bool) -> NDAr
 
 
 def _lanczos_float(gray: NDArray[np.uint8], size: tuple[int, int]) -> NDArray[np.uint8]:
-    """Pillow's Lanczos resize (:func:`_lanczos_bands`) as matrix products in float32,
-    rounded once at the end."""
+    """Pillow's Lanczos resize (:func:`_lanczos_bands`) as matrix products in float32."""
     width, height = size
     pixels = gray.astype(np.float32)
     across = _lanczos_bands(pixels.shape[1], width, pixels.shape[0])
     rows = np.concatenate([pixels[:, low:high] @ weights for low, high, weights in across], 1)
+    rows = np.clip(np.rint(rows), 0, 255)  # Pillow keeps 8 bits between its two passes
     down = _lanczos_bands(pixels.shape[0], height, width)
     resized: NDArray[np.float32] = np.concatenate(
         [weights.T @ rows[low:high] for low, high, weights in down], 0
