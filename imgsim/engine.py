@@ -36,18 +36,14 @@ from imgsim.features import (
     resolve_features,
 )
 from imgsim.images import DEFAULT_MAX_PIXELS, decode_upright_rgb
-from imgsim.store import (
-    FeatureStore,
-    FileStamp,
-    NewEntry,
-    StoredImage,
-    StoreReader,
-    file_digest,
-)
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
     from multiprocessing.context import BaseContext
+
+    # The store (SQLite, hashlib) is imported by the functions that use it: runs
+    # without a store, such as a one-pair compare, do not pay for it.
+    from imgsim.store import FeatureStore, FileStamp, StoredImage, StoreReader
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -141,6 +137,8 @@ def extract_file(
     plan = _plan(options)
     stamp = digest = data = None
     if stamped or reader is not None:
+        from imgsim.store import FileStamp, file_digest
+
         stamp = FileStamp.of(path)
         known = reader.find_file(stamp, list(plan.keys.values())) if reader and stamp else None
         if known is not None:
@@ -274,6 +272,8 @@ def _look_up(
     """Split a chunk into results found in the store (by position) and files to compute."""
     found: dict[int, ImageResult] = {}
     if store is not None and store.usable:
+        from imgsim.store import FileStamp
+
         stamps = {index: FileStamp.of(path) for index, path in enumerate(chunk)}
         keys = list(plan.keys.values())
         known = store.find([s for s in stamps.values() if s is not None], keys)
@@ -288,6 +288,8 @@ def _look_up(
 def record(store: FeatureStore, result: ImageResult, keys: dict[str, str]) -> None:
     """Queue what a worker found for the store: new features, or (for content already
     stored under another name) only the file's path and digest."""
+    from imgsim.store import NewEntry
+
     if result.stamp is None or result.digest is None or result.width is None:
         return  # unreadable, or read without a store
     store.add(
@@ -312,6 +314,8 @@ use its parent's connection)."""
 def store_reader(path: Path) -> StoreReader:
     """This process's read-only connection to the store at ``path`` (a new one when the
     file there was deleted or replaced since, e.g. by ``imgsim cache clear``)."""
+    from imgsim.store import StoreReader
+
     key = (os.getpid(), path)
     reader = _readers.get(key)
     if reader is None or reader.identity != StoreReader.identify(path):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,7 +32,9 @@ from imgsim.errors import BadImage, UsageError
 from imgsim.features import FeatureParams, check_params, get_feature
 from imgsim.images import DEFAULT_MAX_PIXELS, decode_upright_rgb, resize_antialiased, walk_images
 from imgsim.metrics import PairMetric, pixel_function
-from imgsim.store import FeatureStore, StoreReader
+
+if TYPE_CHECKING:
+    from imgsim.store import FeatureStore, StoreReader
 
 Value = float | int | None
 

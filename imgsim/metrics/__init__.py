@@ -79,7 +79,6 @@ class PairMetric:
 def parse_pair_metric(text: str) -> PairMetric:
     """Resolve a metric name; an unknown one lists the valid names."""
     from imgsim.features import FEATURES, get_feature
-    from imgsim.metrics.distances import get_distance
 
     name, _, distance_name = text.partition(":")
     if name in PIXEL_METRICS and not distance_name:
@@ -88,6 +87,8 @@ def parse_pair_metric(text: str) -> PairMetric:
     if name == "sift" and not distance_name:
         return PairMetric(text, "keypoints", "sift", higher_is_better=True)
     if name in FEATURES:
+        from imgsim.metrics.distances import get_distance
+
         spec = get_feature(name)
         distance = get_distance(distance_name or spec.default_distance)
         if distance.needs_bits and spec.kind != "hash":
