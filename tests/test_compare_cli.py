@@ -588,6 +588,32 @@ def test_two_workers_finish_after_opencv_ran_in_the_same_process(
     assert lines == ["0"] * runs
 
 
+_MODULES_AFTER_COMPARE = """
+import sys
+
+from imgsim.cli import app
+
+try:
+    app(sys.argv[1:])
+except SystemExit:
+    pass
+heavy = ("scipy", "skimage", "sqlite3", "imgsim.store", "imgsim.metrics.distances", "statistics")
+sys.stderr.write("LOADED " + " ".join(m for m in heavy if m in sys.modules) + "\\n")
+"""
+
+
+def test_a_one_pair_pixel_compare_loads_no_module_it_does_not_use(tmp_path: Path) -> None:
+    """Start-up of the commonest call: no scipy, scikit-image, feature store or distances."""
+    pixels = np.random.default_rng(0).integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    a, b = _save(tmp_path / "a.png", pixels), _save(tmp_path / "b.png", 255 - pixels)
+    command = [sys.executable, "-c", _MODULES_AFTER_COMPARE, "compare", str(a), str(b)]
+
+    result = subprocess.run([*command, "-m", "ssim,psnr"], capture_output=True, text=True)
+
+    assert result.stderr.splitlines()[-1] == "LOADED ", result.stderr
+    assert result.stdout.count("\n") == 2  # header and the pair
+
+
 # --------------------------------------------------------------------------- Python API
 
 
