@@ -36,6 +36,7 @@ from imgsim.features import (
     resolve_features,
 )
 from imgsim.images import DEFAULT_MAX_PIXELS, decode_upright_rgb
+from imgsim.memory import keep_freed_memory
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -469,3 +470,4 @@ def _init_worker() -> None:
 
     # One process per core already: OpenCV's own thread pool would oversubscribe.
     cv2.setNumThreads(1)
+    keep_freed_memory()

@@ -17,4 +17,7 @@ __all__ = ["app", "cache", "compare", "extract", "listing", "main", "rank", "set
 
 def main() -> None:
     """Console-script entry point."""
+    from imgsim.memory import keep_freed_memory
+
+    keep_freed_memory()
     app(prog_name="imgsim")
