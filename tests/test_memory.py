@@ -38,7 +38,10 @@ def _faults_per_ssim(mode: str) -> float:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
 def test_freed_arrays_are_reused_instead_of_faulted_in_again() -> None:
-    default, kept = _faults_per_ssim("default"), _faults_per_ssim("keep")
+    default = _faults_per_ssim("default")
+    if default < 200:  # one 256x256x3 SSIM allocates about 2 MB of temporaries
+        pytest.skip(f"this malloc reuses freed arrays by itself ({default} faults per SSIM)")
 
-    # One 256x256x3 SSIM allocates about 2 MB of temporaries: some 400 pages.
-    assert (default > 200, kept < 20) == (True, True), (default, kept)
+    kept = _faults_per_ssim("keep")
+
+    assert kept < 20, (default, kept)
