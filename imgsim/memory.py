@@ -4,11 +4,12 @@ glibc hands freed memory back to the kernel above two thresholds (a block of its
 is mapped and unmapped; the top of the heap is trimmed) that start at 128 kB and are
 raised only after a large block has been freed. Until that happens, which depends
 on the history of the process, each image's temporary arrays (a few hundred kB
-each) are unmapped and faulted in again on every use: for 500 pairs of 256x256
-images, ``compare`` then spent 1.7 s of its 3-5 s in the kernel on 0.9 M page faults,
-in each worker and, depending on the order of its first allocations, in a
-single-process run too. :func:`keep_freed_memory` sets both thresholds where glibc's
-own adjustment would end. It is not applied to programs that merely import imgsim.
+each) are unmapped and faulted in again on every use. For 500 pairs of 256x256
+images, ``compare`` then made 0.9 M page faults and spent 1.7 s in the kernel, in
+two workers (2.7 s instead of 1.8 s) and, depending on the order of its first
+allocations, in a single process too (4.8 s instead of 3.3 s).
+:func:`keep_freed_memory` sets both thresholds where glibc's own adjustment would
+end. It is not applied to programs that merely import imgsim.
 """
 
 from __future__ import annotations
