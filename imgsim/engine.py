@@ -289,10 +289,10 @@ def _look_up(
 def record(store: FeatureStore, result: ImageResult, keys: dict[str, str]) -> None:
     """Queue what a worker found for the store: new features, or (for content already
     stored under another name) only the file's path and digest."""
-    from imgsim.store import NewEntry
-
     if result.stamp is None or result.digest is None or result.width is None:
         return  # unreadable, or read without a store
+    from imgsim.store import NewEntry
+
     store.add(
         NewEntry(
             stamp=result.stamp,
