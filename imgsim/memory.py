@@ -14,6 +14,8 @@ end. It is not applied to programs that merely import imgsim.
 
 from __future__ import annotations
 
+import sys
+
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
 _MAPPED_ON_ITS_OWN = 32 << 20
@@ -23,6 +25,8 @@ the highest value its adjustment reaches); freed heap is kept up to twice this."
 
 def keep_freed_memory() -> None:
     """Let this process reuse the memory it frees; does nothing where malloc is not glibc's."""
+    if not sys.platform.startswith("linux"):
+        return
     import ctypes
 
     try:

@@ -79,7 +79,7 @@ was measured 50x slower. The resampling is cut into bands of outputs small enoug
 stay below, which also skips the weights outside each band (all zero)."""
 
 
-@functools.lru_cache(maxsize=32)
+@functools.lru_cache(maxsize=256)
 def _lanczos_bands(size: int, out_size: int, lines: int) -> _Bands:
     """Lanczos-3 weights from ``size`` to ``out_size`` samples, as Pillow defines them
     (support widened by the scale factor when shrinking, each output's taps normalised
