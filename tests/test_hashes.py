@@ -176,7 +176,7 @@ def test_cli_hashes_png_files_exactly_as_imagehash(
     assert {(file, name): rows[file][name] for file, name in expected} == expected
 
 
-# --------------------------------------------------------------------------- pHash's DCT
+# --------------------------------------------------------------------------- near ties
 
 
 def _near_tie_images(side: int, seed: int) -> dict[str, NDArray[np.uint8]]:
@@ -207,6 +207,18 @@ def test_phash_of_images_with_tied_dct_coefficients_equals_imagehash(
         pixels = np.repeat(gray[:, :, np.newaxis], 3, axis=2)
 
         assert imgsim_hex("phash", pixels, hash_size) == expected, label
+
+
+@pytest.mark.parametrize("hash_size", [2, 4, 8, 16])
+@pytest.mark.parametrize("side", [16, 37, 64])
+def test_whash_of_images_with_tied_block_sums_equals_imagehash(hash_size: int, side: int) -> None:
+    """Tied middle block sums take the path that follows PyWavelets' arithmetic."""
+    for seed in range(3):
+        for label, gray in _near_tie_images(side, seed).items():
+            expected = str(imagehash.whash(Image.fromarray(gray), hash_size=hash_size))
+            pixels = np.repeat(gray[:, :, np.newaxis], 3, axis=2)
+
+            assert imgsim_hex("whash", pixels, hash_size) == expected, (label, seed)
 
 
 @pytest.mark.parametrize("hash_size", [3, 7, 8, 12])

@@ -176,9 +176,14 @@ def wavelet_hash(image: Pixels, hash_size: int, reduced: bool = False) -> NDArra
     The image is resized to the largest power of two not above its shorter side
     (at least ``hash_size``), its overall mean is removed through a full Haar
     decomposition (the coarsest band set to zero and the image rebuilt), and the
-    low band at ``hash_size`` x ``hash_size`` is thresholded at its median. The
-    arithmetic follows PyWavelets operation by operation, so the bits equal
-    ``imagehash.whash``.
+    low band at ``hash_size`` x ``hash_size`` is thresholded at its median.
+
+    That low band is, exactly, the thumbnail's block sums scaled by a positive factor
+    less a constant, so the bits are the blocks whose integer sum is in the upper
+    half. Computed from the sums, they equal imagehash's whenever the two middle sums
+    differ (floating-point rounding there is far below one grey level). When they
+    tie, rounding decides which of them imagehash puts above its median, so the
+    transform is then computed as PyWavelets does, operation by operation.
     """
     if hash_size & (hash_size - 1):
         raise ValueError(f"hash_size must be a power of 2 for whash, got {hash_size}")
@@ -186,7 +191,14 @@ def wavelet_hash(image: Pixels, hash_size: int, reduced: bool = False) -> NDArra
     scale = max(natural, hash_size)
     max_level = int(np.log2(scale))
     level = max_level - int(np.log2(hash_size))
-    pixels = _gray_thumbnail(image, (scale, scale), reduced) / 255.0
+    thumbnail = _gray_thumbnail(image, (scale, scale), reduced)
+    block = scale // hash_size
+    sums = thumbnail.reshape(hash_size, block, hash_size, block).sum(axis=(1, 3), dtype=np.int64)
+    ordered = np.sort(sums, axis=None)
+    half = ordered.size // 2  # hash_size is a power of 2: an even number of sums
+    if ordered[half] > ordered[half - 1]:
+        return np.packbits(sums > ordered[half - 1])
+    pixels = thumbnail / 255.0
     pixels = _haar_remove_mean(pixels, max_level)
     for _ in range(level):
         pixels = _haar_lowpass(pixels)
