@@ -75,7 +75,7 @@ _SMALL_PRODUCT = 1 << 18
 """Largest m*n*k of one product in :func:`_lanczos_float`. OpenBLAS computes products up
 to this size on the calling thread and wakes its thread pool above it; with one worker
 process per core, every worker's BLAS threads then compete for the same cores, which
-was measured 50x slower. The resampling is cut into bands of outputs small enough to
+was measured over 50x slower. The resampling is cut into bands of outputs small enough to
 stay below, which also skips the weights outside each band (all zero)."""
 
 
