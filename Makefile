@@ -2,18 +2,24 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint bench clean
 
-# (Re)install into .venv whenever pyproject.toml changes.
-$(STAMP): pyproject.toml
+# One stamp per set of extras, each (re)installed whenever pyproject.toml changes:
+# `make demo` needs only imgsim's runtime dependencies; the test, dev and bench
+# extras are installed by the targets that use them.
+$(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,dev,bench]'
-	touch $(STAMP)
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
 
-demo: $(STAMP)
+$(VENV)/.installed-%: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[$*]'
+	touch $@
+
+demo: $(VENV)/.installed
+	@echo "--- imgsim is installed in $(BIN): run it as $(BIN)/imgsim, or after 'source $(BIN)/activate' as imgsim"
 	$(BIN)/imgsim extract sample_images/reference -f phash,dhash,color_hist --format table
 	$(BIN)/imgsim compare sample_images/generated sample_images/reference \
 		-m ssim,psnr,phash,color_hist --format table --gate "mean(ssim)>=0.5"
@@ -22,15 +28,15 @@ demo: $(STAMP)
 		-m ssim --format csv --gate "ssim>=0.8" \
 		|| echo "--- exit status $$?: the gate failed, as a CI job would"
 
-test: $(STAMP)
+test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
 
-lint: $(STAMP)
+lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check imgsim tests bench
 	$(BIN)/ruff format --check imgsim tests bench
 	$(BIN)/mypy --strict imgsim
 
-bench: $(STAMP)
+bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/run.py
 
 clean:

@@ -14,7 +14,7 @@ import os
 import stat
 import warnings
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +37,16 @@ IMAGE_EXTENSIONS = frozenset(
         ".j2k", ".avif", ".qoi", ".psd", ".sgi", ".pcx",
     }
 )  # fmt: skip
+
+UNDECODABLE_EXTENSIONS = frozenset(
+    {
+        ".heic", ".heif", ".hif", ".jxl", ".svg", ".svgz", ".exr", ".hdr", ".dng", ".cr2",
+        ".cr3", ".crw", ".nef", ".nrw", ".arw", ".orf", ".rw2", ".raf", ".pef", ".srw", ".raw",
+    }
+)  # fmt: skip
+"""Image formats Pillow does not decode (HEIC, JPEG XL, SVG, OpenEXR, camera raw): files
+with these names are taken from folders anyway, so that each is reported as unreadable,
+with its format, instead of vanishing from the count."""
 
 _ORIENTATION_TAG = 0x0112
 _TRANSPOSE_FOR_ORIENTATION = {
@@ -73,18 +83,22 @@ class DecodedImage:
 
 @dataclass(frozen=True)
 class Discovery:
-    """The image files found under the inputs, and how many other files were passed over."""
+    """The image files found under the inputs, and what was passed over."""
 
     files: list[Path]
     ignored: int
+    """Files that are not images by their name (``notes.txt``)."""
+    unreadable_folders: list[tuple[Path, str]] = field(default_factory=list)
+    """Folders below the inputs that could not be listed, with the reason."""
 
 
 # --------------------------------------------------------------------------- discovery
 
 
 def is_image_name(path: Path) -> bool:
-    """Whether a file name has one of the image extensions (case-insensitive)."""
-    return path.suffix.lower() in IMAGE_EXTENSIONS
+    """Whether a file name names an image (case-insensitive), decodable here or not."""
+    suffix = path.suffix.lower()
+    return suffix in IMAGE_EXTENSIONS or suffix in UNDECODABLE_EXTENSIONS
 
 
 def discover(inputs: Sequence[str | Path]) -> Discovery:
@@ -98,24 +112,30 @@ def discover(inputs: Sequence[str | Path]) -> Discovery:
     """
     files: list[Path] = []
     ignored = 0
+    unreadable: list[tuple[Path, str]] = []
     for entry in inputs:
         path = Path(entry)
         if path.is_dir():
-            found, skipped = walk_images(path)
+            found, skipped = walk_images(path, unreadable)
             files.extend(found)
             ignored += skipped
         elif path.exists():
             files.append(path)
         else:
             raise UsageError(f"{entry}: no such file or folder")
-    return Discovery(files=files, ignored=ignored)
+    return Discovery(files=files, ignored=ignored, unreadable_folders=unreadable)
 
 
-def walk_images(folder: Path) -> tuple[list[Path], int]:
-    """Image files below ``folder`` in sorted order, and the count of other files."""
+def walk_images(
+    folder: Path, unreadable: list[tuple[Path, str]] | None = None
+) -> tuple[list[Path], int]:
+    """Image files below ``folder`` in sorted order, and the count of other files.
+
+    Folders that cannot be listed are added to ``unreadable`` with the reason.
+    """
     found: list[Path] = []
     ignored = 0
-    for path in _walk_files(folder, set()):
+    for path in _walk_files(folder, set(), unreadable if unreadable is not None else []):
         if is_image_name(path):
             found.append(path)
         else:
@@ -124,19 +144,19 @@ def walk_images(folder: Path) -> tuple[list[Path], int]:
     return found, ignored
 
 
-def _walk_files(folder: Path, seen: set[tuple[int, int]]) -> Iterator[Path]:
+def _walk_files(
+    folder: Path, seen: set[tuple[int, int]], unreadable: list[tuple[Path, str]]
+) -> Iterator[Path]:
     try:
         info = folder.stat()
-    except OSError:
-        return
-    key = (info.st_dev, info.st_ino)
-    if key in seen:  # a symbolic link back to a folder already walked
-        return
-    seen.add(key)
-    try:
+        key = (info.st_dev, info.st_ino)
+        if key in seen:  # a symbolic link back to a folder already walked
+            return
+        seen.add(key)
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda e: e.name)
-    except OSError:
+    except OSError as error:
+        unreadable.append((folder, f"cannot read folder: {error.strerror or error}"))
         return
     for item in entries:
         if item.name.startswith("."):
@@ -146,7 +166,7 @@ def _walk_files(folder: Path, seen: set[tuple[int, int]]) -> Iterator[Path]:
         except OSError:
             continue
         if is_dir:
-            yield from _walk_files(Path(item.path), seen)
+            yield from _walk_files(Path(item.path), seen, unreadable)
         elif item.is_file() or _is_broken_link(item):
             yield Path(item.path)
 
@@ -380,7 +400,26 @@ def _sniff_non_image(path: Path) -> str:
             if text.startswith(("<svg", "<?xml")) and "<svg" in text:
                 return "not an image Pillow can decode: SVG vector graphics (rasterise it first)"
             return "not an image: looks like text"
+    undecodable = _undecodable_format(head, path)
+    if undecodable is not None:
+        return f"unsupported format: {undecodable} (convert it to PNG or JPEG first)"
     return "not an image: unrecognised file format"
+
+
+_ISO_BRANDS = {b"heic": "HEIC", b"heix": "HEIC", b"mif1": "HEIF", b"msf1": "HEIF", b"avif": "AVIF"}
+
+
+def _undecodable_format(head: bytes, path: Path) -> str | None:
+    """The name of an image format Pillow cannot decode here, from the file's first bytes
+    (or, failing that, its extension)."""
+    if head[4:8] == b"ftyp":  # ISO base media: HEIC, HEIF, AVIF
+        return _ISO_BRANDS.get(head[8:12], "HEIF")
+    if head.startswith((b"\xff\x0a", b"\x00\x00\x00\x0cJXL ")):
+        return "JPEG XL"
+    if head.startswith(b"v/1\x01"):
+        return "OpenEXR"
+    suffix = path.suffix.lower()
+    return suffix.lstrip(".").upper() + " image" if suffix in UNDECODABLE_EXTENSIONS else None
 
 
 def _explain_decoder_error(path: str | Path, error: Exception) -> str:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from imgsim.cli import guard
 from imgsim.errors import ImgsimError, UsageError
 from imgsim.output import Format
 
@@ -81,6 +82,27 @@ NoCacheOption = Annotated[
     bool, typer.Option("--no-cache", help="Neither read nor write the feature store.")
 ]
 
+
+def _print_version(value: bool) -> None:
+    if value:
+        from imgsim import __version__
+
+        sys.stdout.write(f"imgsim {__version__}\n")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_print_version, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Score generated images: against references, as a set, and for diversity."""
+
+
 Command = TypeVar("Command", bound=Callable[..., None])
 
 
@@ -89,19 +111,37 @@ def handle_errors(command: Command) -> Command:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> None:
-        try:
-            command(*args, **kwargs)
-        except ImgsimError as error:  # UsageError and every other deliberate error
-            print_error(str(error))
-            raise typer.Exit(EXIT_USAGE) from None
-        except BrokenPipeError:  # e.g. `imgsim extract … | head`
-            sys.stderr.close()
-            raise typer.Exit(EXIT_OK) from None
-        except KeyboardInterrupt:
-            print_error("interrupted")
-            raise typer.Exit(130) from None
+        _unread_folders.clear()
+        with guard.guarded():
+            try:
+                command(*args, **kwargs)
+            except typer.Exit as done:
+                # Unlistable folders are inputs that could not be read, as bad files are.
+                if done.exit_code == EXIT_OK and _unread_folders and not kwargs.get("skip_bad"):
+                    raise typer.Exit(EXIT_UNREADABLE) from None
+                raise
+            except ImgsimError as error:  # UsageError and every other deliberate error
+                print_error(str(error))
+                raise typer.Exit(EXIT_USAGE) from None
+            except BrokenPipeError:  # stdout closed where no rows are written (`cache info`)
+                guard.silence_stdout()
+                raise typer.Exit(EXIT_OK) from None
+            except KeyboardInterrupt as interruption:
+                _report_interruption(interruption)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _report_interruption(interruption: KeyboardInterrupt) -> None:
+    """The short summary of an interrupted run, and its exit status (130 or 143)."""
+    signalled = isinstance(interruption, guard.Interrupted)
+    name = f" by {interruption.args[0]}" if signalled else ""
+    done = "; ".join(guard.interrupted_summary())
+    print_error(f"interrupted{name}" + (f": {done} so far" if done else ""))
+    code = interruption.exit_code if isinstance(interruption, guard.Interrupted) else 130
+    if signalled:
+        guard.exit_now(code)
+    raise typer.Exit(code) from None
 
 
 def print_error(message: str) -> None:
@@ -114,6 +154,11 @@ def print_warning(message: str) -> None:
 
 def one_line(text: str) -> str:
     return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 image``, ``2 images``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def split_names(values: list[str] | None) -> list[str]:
@@ -175,7 +220,15 @@ def progress_bar(total: int, quiet: bool) -> Iterator[ProgressCallback | None]:
         TimeRemainingColumn(),
         TextColumn("{task.fields[stored]} from the store"),
     )
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+    # Rows go to stdout whatever stderr is: the bar must not capture stdout.
+    progress = Progress(
+        *columns,
+        console=Console(stderr=True),
+        transient=True,
+        redirect_stdout=False,
+        redirect_stderr=False,
+    )
+    with progress as bar:
         task = bar.add_task("images", total=total, stored=0, rate="")
         stored_so_far = 0
 
@@ -196,14 +249,42 @@ def emit(
     out: Path | None,
     epilogue: Callable[[], Epilogue] | None = None,
 ) -> None:
+    """Write the rows to ``out`` or stdout; every row is consumed, whoever reads them.
+
+    When stdout's reader stops early (``| head``), the remaining rows are still
+    drawn, unwritten, so that the gates see them all and the exit status is the
+    verdict of the whole run.
+    """
     from imgsim.output import atomic_text_file, write_rows
 
-    if out is None:
-        write_rows(rows, columns, fmt, sys.stdout, epilogue=epilogue)
-        sys.stdout.flush()
+    rows = iter(rows)
+    complete = _complete_json(epilogue)
+    if out is not None:
+        with atomic_text_file(out) as stream:
+            write_rows(rows, columns, fmt, stream, epilogue=complete)
         return
-    with atomic_text_file(out) as stream:
-        write_rows(rows, columns, fmt, stream, epilogue=epilogue)
+    try:
+        write_rows(rows, columns, fmt, sys.stdout, epilogue=complete)
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError) as error:  # the reader went, or stdout was closed
+        if isinstance(error, ValueError) and not sys.stdout.closed:
+            raise
+        guard.silence_stdout()
+        for _ in rows:
+            pass
+
+
+def _complete_json(epilogue: Callable[[], Epilogue] | None) -> Callable[[], Epilogue]:
+    """Every command's JSON has ``rows``, ``summary`` and ``gates``, empty where nothing
+    applies."""
+    from imgsim.output import Epilogue
+
+    def complete() -> Epilogue:
+        given = epilogue() if epilogue is not None else Epilogue()
+        extra = {"summary": {}, "gates": [], **given.json_extra}
+        return Epilogue(table_rows=given.table_rows, json_extra=extra)
+
+    return complete
 
 
 class Tally:
@@ -213,6 +294,7 @@ class Tally:
         self.done = 0
         self.stored = 0
         self.failed = 0
+        guard.on_interrupt(self.summary)
 
     def watch(self, results: Iterator[ImageResult], *, skip_bad: bool) -> Iterator[ImageResult]:
         for result in results:
@@ -228,7 +310,7 @@ class Tally:
     def summary(self) -> str:
         computed = self.done - self.stored - self.failed
         return (
-            f"{self.done} images: {computed} computed, {self.stored} from the store, "
+            f"{plural(self.done, 'image')}: {computed} computed, {self.stored} from the store, "
             f"{self.failed} unreadable"
         )
 
@@ -236,10 +318,17 @@ class Tally:
         return EXIT_UNREADABLE if self.failed and not skip_bad else EXIT_OK
 
 
+_unread_folders: list[Path] = []
+"""Folders of this command's inputs that could not be listed (they set exit status 3)."""
+
+
 def discover_images(paths: list[Path]) -> list[Path]:
     from imgsim.images import discover
 
     found = discover(paths)
+    for folder, reason in found.unreadable_folders:
+        sys.stderr.write(f"{one_line(str(folder))}: {reason}; its images are left out\n")
+    _unread_folders.extend(folder for folder, _ in found.unreadable_folders)
     if not found.files:
         ignored = f" ({found.ignored} other files ignored)" if found.ignored else ""
         raise UsageError(f"no images found in {', '.join(map(str, paths))}{ignored}")
@@ -255,7 +344,7 @@ def gate_json(result: GateResult, keys: Sequence[str] = ROW_KEYS) -> dict[str, A
     from imgsim.output import json_value
 
     entry: dict[str, Any] = {"gate": result.gate.text, "passed": result.passed}
-    if result.gate.aggregate is not None:
+    if result.gate.value_name is not None:
         entry["value"] = json_value(result.value)
     entry["failing_rows"] = [
         {k: json_value(v) for k, v in row.items() if k in (*keys, result.gate.metric)}
@@ -276,9 +365,9 @@ def report_gates(
             if not quiet:
                 sys.stderr.write(f"imgsim: gate passed: {gate.text}\n")
             continue
-        if gate.aggregate is not None:
+        if gate.value_name is not None:
             shown = "no values" if verdict.value is None else format_number(verdict.value)
-            sys.stderr.write(f"imgsim: gate FAILED: {gate.text} ({gate.aggregate} = {shown})\n")
+            sys.stderr.write(f"imgsim: gate FAILED: {gate.text} ({gate.value_name} = {shown})\n")
             continue
         count = len(verdict.failing_rows)
         sys.stderr.write(

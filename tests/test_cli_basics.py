@@ -1,0 +1,130 @@
+"""What a first user trips on, through the real program: the version, help that says
+what is required, counts in good English, JSON of one shape, and inputs that are
+passed over only with a word about them."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLES
+
+import imgsim
+
+IMGSIM = [sys.executable, "-m", "imgsim"]
+HEIC_HEAD = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(64)
+
+
+def _run(*args: str | Path, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*IMGSIM, *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        **kwargs,  # type: ignore[call-overload]
+    )
+
+
+def test_version_prints_the_version() -> None:
+    assert _run("--version").stdout == f"imgsim {imgsim.__version__}\n"
+
+
+def test_extract_help_says_that_a_feature_is_required() -> None:
+    assert "required" in _run("extract", "--help").stdout
+
+
+def test_one_image_is_counted_as_one_image() -> None:
+    result = _run("extract", SAMPLES / "reference" / "camera.png", "-f", "ahash")
+    assert result.stderr.splitlines()[-1] == (
+        "imgsim: 1 image: 1 computed, 0 from the store, 0 unreadable"
+    )
+
+
+def test_extract_json_has_rows_summary_and_gates() -> None:
+    result = _run("extract", SAMPLES / "reference", "-f", "ahash", "--format", "json")
+    assert list(json.loads(result.stdout)) == ["rows", "summary", "gates"]
+
+
+def test_list_json_has_rows_summary_and_gates() -> None:
+    assert list(json.loads(_run("list", "--format", "json").stdout)) == [
+        "rows",
+        "summary",
+        "gates",
+    ]
+
+
+@pytest.fixture
+def with_heic(tmp_path: Path) -> Path:
+    """Two sample images and a HEIC photograph, which Pillow cannot decode."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for name in ("camera.png", "clock.png"):
+        shutil.copy(SAMPLES / "reference" / name, folder / name)
+    (folder / "holiday.heic").write_bytes(HEIC_HEAD)
+    return folder
+
+
+def test_a_heic_file_in_a_folder_is_named_with_its_format(with_heic: Path) -> None:
+    result = _run("extract", with_heic, "-f", "ahash")
+    assert f"{with_heic / 'holiday.heic'}: unsupported format: HEIC" in result.stderr
+
+
+def test_a_heic_file_in_a_folder_is_counted_as_unreadable(with_heic: Path) -> None:
+    result = _run("extract", with_heic, "-f", "ahash")
+    assert result.stderr.splitlines()[-1].endswith("2 computed, 0 from the store, 1 unreadable")
+
+
+def test_a_heic_file_in_a_folder_sets_exit_status_3(with_heic: Path) -> None:
+    assert _run("extract", with_heic, "-f", "ahash").returncode == 3
+
+
+@pytest.fixture
+def locked_folder() -> Iterator[Path]:
+    """A folder with a readable image and a subfolder its user may not list."""
+    root = Path(tempfile.mkdtemp(prefix="imgsim-locked-"))
+    root.chmod(0o755)
+    shutil.copy(SAMPLES / "reference" / "camera.png", root / "camera.png")
+    (root / "private").mkdir()
+    shutil.copy(SAMPLES / "reference" / "clock.png", root / "private" / "clock.png")
+    (root / "private").chmod(0o000)
+    yield root
+    (root / "private").chmod(0o755)
+    shutil.rmtree(root)
+
+
+def _without_root_powers() -> None:
+    """Drop the capabilities that let root list any folder, for the program about to start."""
+    import ctypes
+
+    pr_capbset_drop, cap_dac_override, cap_dac_read_search = 24, 1, 2
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (cap_dac_override, cap_dac_read_search):
+        libc.prctl(pr_capbset_drop, capability, 0, 0, 0)
+
+
+def _as_nobody() -> dict[str, object]:
+    return {"preexec_fn": _without_root_powers} if os.geteuid() == 0 else {}
+
+
+def test_a_folder_that_cannot_be_listed_is_named(locked_folder: Path) -> None:
+    result = _run("extract", locked_folder, "-f", "ahash", "--no-cache", **_as_nobody())
+    assert f"{locked_folder / 'private'}: cannot read folder: Permission denied" in result.stderr
+
+
+def test_a_folder_that_cannot_be_listed_sets_exit_status_3(locked_folder: Path) -> None:
+    result = _run("extract", locked_folder, "-f", "ahash", "--no-cache", **_as_nobody())
+    assert result.returncode == 3
+
+
+def test_skip_bad_accepts_a_folder_that_cannot_be_listed(locked_folder: Path) -> None:
+    result = _run(
+        "extract", locked_folder, "-f", "ahash", "--no-cache", "--skip-bad", **_as_nobody()
+    )
+    assert result.returncode == 0
