@@ -2,9 +2,14 @@
 
 A gate is ``[AGGREGATE(]METRIC[)] OP NUMBER`` with AGGREGATE one of ``mean min
 max median`` and OP one of ``< <= > >= == !=``. Without an aggregate the
-condition must hold on every scored row. Rows that could not be scored (an
-unreadable file) are reported on their own and left out; a gate with no value
-at all to check fails. ``inf`` is a valid number (PSNR of identical images).
+condition must hold on every scored row. A value that could not be computed (an
+unreadable file, a metric the images are too small for) is reported on its own
+and left out; a gate with no value at all to check fails. ``inf`` is a valid
+number (PSNR of identical images).
+
+A command may also offer run-level values, one number for the whole run (e.g.
+``unmatched``, the files of a folder compare without a partner): a gate on one of
+them, ``unmatched==0``, checks that number.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import math
 import operator
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from imgsim.errors import UsageError
@@ -46,7 +51,7 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
 }
 _GATE = re.compile(
-    r"^\s*(?:(?P<aggregate>[a-z]+)\s*\(\s*(?P<inner>[^()]+?)\s*\)|(?P<bare>[^<>=!\s]+))"
+    r"^\s*(?:(?P<aggregate>[A-Za-z_]\w*)\s*\(\s*(?P<inner>[^()]+?)\s*\)|(?P<bare>[^<>=!\s()]+))"
     r"\s*(?P<op><=|>=|==|!=|<|>)\s*(?P<number>\S+)\s*$"
 )
 
@@ -60,6 +65,14 @@ class Gate:
     operator: str
     threshold: float
     aggregate: str | None = None
+    run_level: bool = False
+    """``metric`` names a run-level value (one number for the run), not a column."""
+
+    @property
+    def value_name(self) -> str | None:
+        """What the one value of this gate's verdict is: its aggregate, or the run-level
+        value it checks; ``None`` for a gate on every row."""
+        return self.metric if self.run_level else self.aggregate
 
     def holds(self, value: float | None) -> bool:
         """Whether one value satisfies the condition (a missing value never does)."""
@@ -89,16 +102,29 @@ def parse_gate(text: str) -> Gate:
     return Gate(text.strip(), metric, match["op"], threshold, aggregate)
 
 
-def parse_gates(texts: Iterable[str], computed: Sequence[str]) -> list[Gate]:
-    """Parse gates and check that each names a metric being computed."""
-    gates = [parse_gate(text) for text in texts]
-    for gate in gates:
-        if gate.metric not in computed:
+def parse_gates(
+    texts: Iterable[str], computed: Sequence[str], run_values: Sequence[str] = ()
+) -> list[Gate]:
+    """Parse gates and check that each names a metric being computed or, without an
+    aggregate, one of the ``run_values`` (one number for the whole run)."""
+    return [_resolve(parse_gate(text), computed, run_values) for text in texts]
+
+
+def _resolve(gate: Gate, computed: Sequence[str], run_values: Sequence[str]) -> Gate:
+    if gate.metric in computed:
+        return gate
+    if gate.metric in run_values:
+        if gate.aggregate is not None:
             raise UsageError(
-                f"--gate {gate.text!r}: metric {gate.metric!r} is not being computed; "
-                f"computed: {', '.join(computed)}"
+                f"--gate {gate.text!r}: {gate.metric} is one number for the whole run, "
+                f'not a column; gate it without an aggregate, e.g. "{gate.metric}==0"'
             )
-    return gates
+        return replace(gate, run_level=True)
+    offered = f"; run-level: {', '.join(run_values)}" if run_values else ""
+    raise UsageError(
+        f"--gate {gate.text!r}: metric {gate.metric!r} is not being computed; "
+        f"computed: {', '.join(computed)}{offered}"
+    )
 
 
 class ColumnValues:
@@ -119,6 +145,10 @@ class ColumnValues:
         values = self.values[column]
         return AGGREGATES[name](values) if values else None
 
+    def most(self) -> int:
+        """The number of values of the fullest column (at most 1: every aggregate is the same)."""
+        return max((len(values) for values in self.values.values()), default=0)
+
     def summary(self) -> dict[str, dict[str, float | None]]:
         """Every aggregate of every column."""
         return {
@@ -134,28 +164,47 @@ class GateResult:
     gate: Gate
     passed: bool
     value: float | None = None
-    """The aggregate, for gates with one."""
+    """The aggregate, or the run-level value, for gates with one (``Gate.value_name``)."""
     failing_rows: list[Mapping[str, Any]] = field(default_factory=list)
 
 
 class GateChecker:
-    """Checks gates on rows as they stream by, keeping only the failing rows."""
+    """Checks gates on rows as they stream by, keeping only the failing rows.
 
-    def __init__(self, gates: Sequence[Gate], values: ColumnValues) -> None:
+    ``run`` holds the run-level values that gates with ``run_level`` check.
+    """
+
+    def __init__(
+        self,
+        gates: Sequence[Gate],
+        values: ColumnValues,
+        run: Mapping[str, float] | None = None,
+    ) -> None:
         self.gates = list(gates)
         self._values = values
+        self._run = dict(run or {})
         self._failing: list[list[Mapping[str, Any]]] = [[] for _ in gates]
 
     def observe(self, row: Mapping[str, Any]) -> None:
-        """Check the every-row gates on one scored row (``values`` observes it separately)."""
+        """Check the every-row gates on one scored row (``values`` observes it separately).
+
+        A column the row has no value for (not computed) is left out of its gates.
+        """
         for gate, failing in zip(self.gates, self._failing, strict=True):
-            if gate.aggregate is None and not gate.holds(_number(row.get(gate.metric))):
+            if gate.value_name is not None:
+                continue
+            value = _number(row.get(gate.metric))
+            if value is not None and not gate.holds(value):
                 failing.append(row)
 
     def results(self) -> list[GateResult]:
         """The verdicts, once every row has been observed."""
         verdicts = []
         for gate, failing in zip(self.gates, self._failing, strict=True):
+            if gate.run_level:
+                value = self._run.get(gate.metric)
+                verdicts.append(GateResult(gate, gate.holds(value), value))
+                continue
             if gate.aggregate is None:
                 checked = bool(self._values.values.get(gate.metric)) or bool(failing)
                 verdicts.append(GateResult(gate, checked and not failing, None, failing))

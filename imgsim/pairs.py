@@ -49,6 +49,12 @@ class Pairing:
     ambiguous: list[Path] = field(default_factory=list)
     """Files left out because another file in the same folder has the same stem."""
 
+    @property
+    def unmatched(self) -> int:
+        """Files that are in no pair: without a partner on either side, or left out for
+        their stem (the run-level value ``unmatched`` of gates)."""
+        return len(self.unmatched_a) + len(self.unmatched_b) + len(self.ambiguous)
+
 
 @dataclass(frozen=True)
 class CompareOptions:
@@ -63,7 +69,12 @@ class CompareOptions:
 
 @dataclass(frozen=True)
 class PairResult:
-    """The scores of one pair, or why there are none."""
+    """The scores of one pair, and why any of them are missing.
+
+    A pixel metric that cannot be computed (sizes differ, images too small) leaves
+    its value ``None`` and its reason in ``error``; the other metrics keep theirs.
+    An unreadable input leaves no value at all.
+    """
 
     a: Path
     b: Path
@@ -72,8 +83,8 @@ class PairResult:
     unreadable: bool = False
     """An input could not be decoded (exit status 3)."""
     size_mismatch: bool = False
-    """Pixel metrics were asked of images of different sizes without ``resize``, or of
-    images too small for them (status 2)."""
+    """Some pixel metrics were asked of images of different sizes without ``resize``, or
+    of images too small for them, and are missing (status 2)."""
     notes: tuple[str, ...] = ()
     files: tuple[ImageResult, ...] = ()
     """The features of A and B as extracted (for the store), when feature metrics were asked."""
@@ -141,25 +152,40 @@ def score_pair(
             return PairResult(a, b, error="; ".join(broken), unreadable=True, files=files)
     values: dict[str, Value] = {}
     notes: list[str] = []
+    missing: dict[str, PixelProblem] = {}
     if any(metric.kind != "feature" for metric in options.metrics):
         try:
             image_a = decode_upright_rgb(a, max_pixels=options.max_pixels).pixels
             image_b = decode_upright_rgb(b, max_pixels=options.max_pixels).pixels
-            values, notes = score_images(
-                image_a, image_b, options.metrics, options.params, options.resize
-            )
         except BadImage as error:
             return PairResult(a, b, error=str(error), unreadable=True, files=files)
-        except SizeMismatch as mismatch:
-            message = f"{a} is {mismatch.size_a}, {b} is {mismatch.size_b}: {mismatch.advice}"
-            return PairResult(a, b, error=message, size_mismatch=True, files=files)
-        except ImagesTooSmall as error:
-            return PairResult(a, b, error=f"{a} vs {b}: {error}", size_mismatch=True, files=files)
+        values, notes, missing = _pixel_scores(image_a, image_b, options.metrics, options.resize)
     if files:
         values.update(feature_values(files[0].features, files[1].features, options.metrics))
-    values = {metric.column: values[metric.column] for metric in options.metrics}
-    notes_text = tuple(f"{a} vs {b}: {note}" for note in notes)
-    return PairResult(a, b, values=values, notes=notes_text, files=files)
+    return PairResult(
+        a,
+        b,
+        values={metric.column: values.get(metric.column) for metric in options.metrics},
+        error="; ".join(_reasons(a, b, missing)) or None,
+        size_mismatch=bool(missing),
+        notes=tuple(f"{a} vs {b}: {note}" for note in notes),
+        files=files,
+    )
+
+
+def _reasons(a: Path, b: Path, missing: Mapping[str, PixelProblem]) -> list[str]:
+    """Why each missing pixel metric is missing: one reason for all those that need equal
+    sizes, one per metric the images are too small for."""
+    reasons = [f"{a} vs {b}: {p}" for p in missing.values() if isinstance(p, ImagesTooSmall)]
+    mismatched = {c: p for c, p in missing.items() if isinstance(p, SizeMismatch)}
+    if mismatched:
+        mismatch = next(iter(mismatched.values()))
+        reasons.insert(
+            0,
+            f"{a} is {mismatch.size_a}, {b} is {mismatch.size_b}: "
+            f"{', '.join(mismatched)} not computed, {mismatch.advice}",
+        )
+    return reasons
 
 
 def _feature_options(options: CompareOptions) -> ExtractOptions | None:
@@ -185,6 +211,10 @@ class ImagesTooSmall(ValueError):
     """A pixel metric's window does not fit in the images (ssim: 11 px a side, ms_ssim: 176)."""
 
 
+PixelProblem = SizeMismatch | ImagesTooSmall
+"""Why a pixel metric of a readable pair cannot be computed."""
+
+
 def score_images(
     image_a: NDArray[np.uint8],
     image_b: NDArray[np.uint8],
@@ -196,20 +226,49 @@ def score_images(
 
     Feature metrics are computed from these pixels (the in-memory API); files are
     scored by :func:`score_pair`, whose features are those ``extract`` computes.
+    A pixel metric that cannot be computed raises :class:`SizeMismatch` or
+    :class:`ImagesTooSmall`.
     """
+    if image_a.shape != image_b.shape and not resize and any(m.kind == "pixels" for m in metrics):
+        raise SizeMismatch(_size_text(image_a), _size_text(image_b))
+    values, notes, missing = _pixel_scores(image_a, image_b, metrics, resize)
+    if missing:
+        raise next(iter(missing.values()))
+    names = {m.name for m in metrics if m.kind == "feature"}
+    if names:
+        computed_a = {name: get_feature(name).extract(image_a, params) for name in names}
+        computed_b = {name: get_feature(name).extract(image_b, params) for name in names}
+        values.update(feature_values(computed_a, computed_b, metrics))
+    return values, notes
+
+
+def _pixel_scores(
+    image_a: NDArray[np.uint8],
+    image_b: NDArray[np.uint8],
+    metrics: Sequence[PairMetric],
+    resize: bool,
+) -> tuple[dict[str, Value], list[str], dict[str, PixelProblem]]:
+    """The pixel and keypoint metrics of one pair, notes about values that are 0 by
+    default, and the pixel metrics that cannot be computed, each with its reason."""
     values: dict[str, Value] = {}
     notes: list[str] = []
+    missing: dict[str, PixelProblem] = {}
     pixel_b = image_b
+    mismatch: SizeMismatch | None = None
     if image_a.shape != image_b.shape and any(m.kind == "pixels" for m in metrics):
-        if not resize:
-            raise SizeMismatch(_size_text(image_a), _size_text(image_b))
-        pixel_b = resize_antialiased(image_b, (image_a.shape[1], image_a.shape[0]))
+        if resize:
+            pixel_b = resize_antialiased(image_b, (image_a.shape[1], image_a.shape[0]))
+        else:
+            mismatch = SizeMismatch(_size_text(image_a), _size_text(image_b))
     for metric in metrics:
         if metric.kind == "pixels":
+            if mismatch is not None:
+                missing[metric.column] = mismatch
+                continue
             try:
                 values[metric.column] = pixel_function(metric.name)(image_a, pixel_b)
             except ValueError as error:  # decoded images are valid: only their size can be wrong
-                raise ImagesTooSmall(str(error)) from None
+                missing[metric.column] = ImagesTooSmall(str(error))
         elif metric.kind == "keypoints":
             from imgsim.features.keypoints import sift_match
 
@@ -217,12 +276,7 @@ def score_images(
             values[metric.column] = match.score
             if match.note:
                 notes.append(f"{metric.column} = 0: {match.note}")
-    names = {m.name for m in metrics if m.kind == "feature"}
-    if names:
-        computed_a = {name: get_feature(name).extract(image_a, params) for name in names}
-        computed_b = {name: get_feature(name).extract(image_b, params) for name in names}
-        values.update(feature_values(computed_a, computed_b, metrics))
-    return values, notes
+    return values, notes, missing
 
 
 def feature_values(

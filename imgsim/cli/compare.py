@@ -31,6 +31,7 @@ from imgsim.cli.common import (
     handle_errors,
     one_line,
     open_store,
+    plural,
     progress_bar,
     report_gates,
     resolve_format,
@@ -57,7 +58,8 @@ GateOption = Annotated[
     typer.Option(
         "--gate",
         "-g",
-        help='Fail (exit 1) unless it holds, e.g. "ssim>=0.9", "mean(ssim)>=0.92". Repeatable.',
+        help='Fail (exit 1) unless it holds, e.g. "ssim>=0.9", "mean(ssim)>=0.92"; '
+        '"unmatched==0" requires every file of two folders to have a partner. Repeatable.',
     ),
 ]
 
@@ -115,9 +117,13 @@ def compare(
 
     Folders pair by relative path without extension (gen/cat.png meets
     ref/cat.jpg); a file against a folder is scored against every image in it.
-    Files without a partner are listed on stderr. The table ends with mean, min,
-    max and median. With --set, the generated set A is scored as a whole against
-    the reference set B (a folder, or a statistics file from `imgsim stats`).
+    Files without a partner are listed on stderr; --gate "unmatched==0" fails the
+    run unless every file has one (unmatched counts the files in no pair). A pair
+    that a pixel metric cannot score keeps its other metrics, with the reason in
+    its error column. The table ends with mean, min, max and median (one summary
+    row when one pair is scored). With --set, the generated set A is scored as a
+    whole against the reference set B (a folder, or a statistics file from
+    `imgsim stats`).
     """
     from imgsim.features import FeatureParams
     from imgsim.gates import ColumnValues, GateChecker, parse_gates
@@ -140,7 +146,7 @@ def compare(
         raise UsageError("--feature applies to --set; name pair metrics with -m (e.g. -m thumb)")
     metrics = parse_pair_metrics(split_names(metric) or DEFAULT_COMPARE_METRICS)
     columns = [m.column for m in metrics]
-    gates = parse_gates(gate or [], columns)
+    gates = parse_gates(gate or [], columns, run_values=_RUN_VALUES)
     output_format = resolve_format(fmt, out)
     options = CompareOptions(
         metrics=tuple(metrics),
@@ -153,7 +159,7 @@ def compare(
     if not pairing.pairs:
         raise UsageError(f"no pairs: no image in {a} has a partner in {b}")
     values = ColumnValues(columns)
-    checker = GateChecker(gates, values)
+    checker = GateChecker(gates, values, run={"unmatched": pairing.unmatched})
     status = _PairStatus()
 
     uses_features = any(m.kind == "feature" for m in metrics)
@@ -170,17 +176,22 @@ def compare(
 
     def scored(results: Iterator[PairResult]) -> Iterator[dict[str, Any]]:
         for result in results:
-            if not status.count(result) and skip_bad:
+            status.count(result)
+            if result.unreadable and skip_bad:
                 continue
             row = {"a": str(result.a), "b": str(result.b), **result.values, "error": result.error}
-            if result.error is None:
+            if not result.unreadable:  # a partial row's missing values are left out of gates
                 values.observe(row)
                 checker.observe(row)
             yield row
 
     def epilogue() -> Epilogue:
         summary = values.summary()
-        footer = [{"a": name, **{c: summary[c][name] for c in columns}} for name in _AGGREGATES]
+        # With at most one value per column, mean, min, max and median are one number.
+        labels = {"summary": "mean"} if values.most() <= 1 else {name: name for name in _AGGREGATES}
+        footer = [
+            {"a": label, **{c: summary[c][name] for c in columns}} for label, name in labels.items()
+        ]
         return Epilogue(
             table_rows=footer,
             json_extra={
@@ -195,8 +206,7 @@ def compare(
     verdicts = checker.results()
     report_gates(verdicts, quiet=quiet)
     if not quiet:
-        unpaired = len(pairing.unmatched_a) + len(pairing.unmatched_b)
-        sys.stderr.write(f"imgsim: {status.summary()}, {unpaired} files without a partner\n")
+        sys.stderr.write(f"imgsim: {status.summary()}, {_unpaired_summary(pairing)}\n")
     failed_gate = any(not verdict.passed for verdict in verdicts)
     codes = [
         EXIT_GATE_FAILED if failed_gate else EXIT_OK,
@@ -207,6 +217,8 @@ def compare(
 
 
 _AGGREGATES = ("mean", "min", "max", "median")
+_RUN_VALUES = ("unmatched",)
+"""Gates on one number for the whole run: ``unmatched``, the files in no pair."""
 
 
 class _PairStatus:
@@ -214,30 +226,50 @@ class _PairStatus:
 
     def __init__(self) -> None:
         self.scored = 0
+        """Pairs with every metric."""
         self.unreadable = 0
-        self.size_mismatches = 0
+        self.partial = 0
+        """Pairs that some pixel metrics could not score for their size."""
+        self.unscored = 0
+        """Pairs that no metric could score for their size."""
 
-    def count(self, result: PairResult) -> bool:
-        """Report a result; ``False`` when the pair could not be scored."""
+    @property
+    def size_mismatches(self) -> int:
+        return self.partial + self.unscored
+
+    def count(self, result: PairResult) -> None:
+        """Count a result, and report its notes and errors."""
         for note in result.notes:
             sys.stderr.write(f"imgsim: note: {one_line(note)}\n")
-        if result.error is None:
-            self.scored += 1
-            return True
-        sys.stderr.write(f"{one_line(result.error)}\n")
+        if result.error is not None:
+            sys.stderr.write(f"{one_line(result.error)}\n")
         if result.unreadable:
             self.unreadable += 1
-        if result.size_mismatch:
-            self.size_mismatches += 1
-        return False
+        elif not result.size_mismatch:
+            self.scored += 1
+        elif any(value is not None for value in result.values.values()):
+            self.partial += 1
+        else:
+            self.unscored += 1
 
     def summary(self) -> str:
-        parts = [f"{self.scored} pairs scored"]
+        scored = f"{plural(self.scored + self.partial, 'pair')} scored"
+        if self.partial:
+            scored += f" ({self.partial} without some pixel metrics, for the image size)"
+        parts = [scored]
         if self.unreadable:
-            parts.append(f"{self.unreadable} with unreadable images")
-        if self.size_mismatches:
-            parts.append(f"{self.size_mismatches} not scored for their size")
+            parts.append(f"{plural(self.unreadable, 'pair')} with unreadable images")
+        if self.unscored:
+            parts.append(f"{plural(self.unscored, 'pair')} not scored for the size")
         return ", ".join(parts)
+
+
+def _unpaired_summary(pairing: Pairing) -> str:
+    unpaired = len(pairing.unmatched_a) + len(pairing.unmatched_b)
+    text = f"{plural(unpaired, 'file')} without a partner"
+    if pairing.ambiguous:
+        text += f", {len(pairing.ambiguous)} skipped for a shared name stem"
+    return text
 
 
 def _report_unpaired(pairing: Pairing, a: Path, b: Path) -> None:
