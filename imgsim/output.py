@@ -38,9 +38,6 @@ class Format(str, Enum):
 
 _SUFFIX_FORMATS = {".csv": Format.csv, ".json": Format.json, ".jsonl": Format.jsonl}
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-_TABLE_VECTOR_PREVIEW = 3
-_TABLE_PATH_WIDTH = 48
-_PATH_COLUMNS = frozenset({"path", "a", "b", "query", "match"})
 
 
 def format_for_path(path: Path, *, allow_npz: bool = False) -> Format | None:
@@ -147,39 +144,12 @@ def _write_table(
     width: int | None,
     epilogue: Callable[[], Epilogue] | None,
 ) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    from imgsim.tables import write_table
 
-    table = Table(show_edge=False, header_style="bold")
-    shown = [c for c in columns if c != "error"]
-    rows = list(rows)
-    if any(row.get("error") for row in rows):
-        shown.append("error")
-    for column in shown:
-        numeric = _is_numeric(rows, column)
-        longest = max((len(str(row.get(column) or "")) for row in rows), default=0)
-        table.add_column(
-            column,
-            justify="right" if numeric else "left",
-            overflow="fold",
-            # Paths and hashes stay on one line when they reasonably can.
-            min_width=min(longest, _TABLE_PATH_WIDTH) if column in _PATH_COLUMNS else None,
-        )
-    for row in rows:
-        table.add_row(*(_table_cell(row.get(column)) for column in shown))
-    footer = epilogue().table_rows if epilogue is not None else ()
-    if footer and table.rows:
-        table.rows[-1].end_section = True
-    for row in footer:
-        table.add_row(*(_table_cell(row.get(column)) for column in shown), style="bold")
-    Console(file=stream, width=width, soft_wrap=False, highlight=False).print(table)
+    def footer() -> Sequence[Row]:
+        return epilogue().table_rows if epilogue is not None else ()
 
-
-def _is_numeric(rows: Sequence[Row], column: str) -> bool:
-    values = [row.get(column) for row in rows if row.get(column) is not None]
-    return bool(values) and all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) for v in values
-    )
+    write_table(rows, columns, stream, footer=footer, width=width)
 
 
 def format_size(size: int) -> str:
@@ -197,23 +167,6 @@ def format_number(value: float) -> str:
     if isinstance(value, int):
         return str(value)
     return repr(value) if not math.isfinite(value) else f"{value:.6g}"
-
-
-def _table_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return format_number(value)
-    if isinstance(value, list):
-        head = " ".join(f"{v:.3g}" for v in value[:_TABLE_VECTOR_PREVIEW])
-        return (
-            f"[{head} … ({len(value)} values)]"
-            if len(value) > _TABLE_VECTOR_PREVIEW
-            else (f"[{head}]")
-        )
-    from rich.markup import escape
-
-    return escape(str(value))
 
 
 @contextmanager
