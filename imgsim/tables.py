@@ -193,17 +193,26 @@ def _cap(ranges: Sequence[tuple[int, int]], budget: int) -> list[int]:
 
 
 def middle_ellipsis(text: str, width: int) -> str:
-    """``text`` in at most ``width`` characters, its middle replaced by ``…``.
+    """``text`` in at most ``width`` terminal cells, its middle replaced by ``…``.
 
     The end of a path says most (the file name), so the tail keeps at least half of
     the room, and up to two thirds of it when that keeps the whole file name.
     """
-    if len(text) <= width:
+    from rich.cells import cell_len
+
+    if cell_len(text) <= width:
         return text
     room = max(width - 1, 0)
     name = max(text.rfind("/"), text.rfind(os.sep))
     tail = min(max(len(text) - name, room - room // 2), room - room // 3)
-    return text[: room - tail] + _ELLIPSIS + text[len(text) - tail :]
+    head = room - tail
+    # Wide characters (CJK file names) take two cells: give up characters until it fits.
+    while head + tail > 0 and cell_len(text[:head]) + cell_len(text[len(text) - tail :]) > room:
+        if head >= tail:
+            head -= 1
+        else:
+            tail -= 1
+    return text[:head] + _ELLIPSIS + text[len(text) - tail :]
 
 
 def _render(table: list[_Column], *, has_body: bool) -> Table:
