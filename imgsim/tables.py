@@ -88,9 +88,13 @@ def write_table(
         highlight=False,
     )
     caption = "   ".join(prefix for prefix in prefixes if prefix)
-    if caption:
-        console.print(Text(caption), soft_wrap=True)
-    console.print(_render(table, has_body=bool(body)))
+    # Rendered first, then written: rich would answer a closed pipe itself with exit 1,
+    # the status of a failed gate; the caller decides what a closed pipe means.
+    with console.capture() as rendered:
+        if caption:
+            console.print(Text(caption), soft_wrap=True)
+        console.print(_render(table, has_body=bool(body)))
+    stream.write(rendered.get())
 
 
 def _terminal_width(stream: IO[str]) -> int | None:
