@@ -13,7 +13,11 @@ timeout let several imgsim processes read and write one store at once.
 
 A store that cannot be used (corrupt, unreadable, read-only, disk full) never stops
 the work: the problem is reported once through ``on_problem`` and the run goes on
-without the store.
+without the store. So does a path that holds something else (a folder, an image,
+another program's database: see :mod:`imgsim.store_identity`), which is left as it is.
+Every store opened for writing is marked with imgsim's SQLite application id.
+
+Looking after a store (info, clear, prune) is :mod:`imgsim.store_maintenance`.
 """
 
 from __future__ import annotations
@@ -24,14 +28,20 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
-from imgsim.errors import ImgsimError
+from imgsim.store_identity import (
+    APPLICATION_ID,
+    SCHEMA,
+    StoreKind,
+    identify_store,
+    not_a_store_message,
+)
 
 SCHEMA_VERSION = "1"
 COMMIT_EVERY_IMAGES = 100
@@ -40,36 +50,10 @@ BUSY_TIMEOUT_SECONDS = 120.0
 _QUERY_CHUNK = 500
 """Rows per ``IN (...)`` query, below SQLite's limit on bound parameters."""
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS files (
-    path TEXT PRIMARY KEY,
-    size INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL,
-    digest BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS files_digest ON files (digest);
-CREATE TABLE IF NOT EXISTS images (
-    digest BLOB PRIMARY KEY,
-    width INTEGER NOT NULL,
-    height INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS features (
-    digest BLOB NOT NULL,
-    key TEXT NOT NULL,
-    feature TEXT NOT NULL,
-    dtype TEXT NOT NULL,
-    shape TEXT NOT NULL,
-    value BLOB NOT NULL,
-    PRIMARY KEY (digest, key)
-) WITHOUT ROWID;
-"""
+_OPENABLE = frozenset({StoreKind.STORE, StoreKind.NEW, StoreKind.MISSING})
+"""What a run may open as its store; anything else is never written."""
 
 ProblemCallback = Callable[[str], None]
-
-
-class StoreError(ImgsimError):
-    """A store maintenance command could not be carried out (exit status 2)."""
 
 
 @dataclass(frozen=True)
@@ -114,18 +98,6 @@ class NewEntry:
     """``{feature key: feature name}``."""
 
 
-@dataclass(frozen=True)
-class StoreInfo:
-    """What ``imgsim cache info`` shows."""
-
-    path: Path
-    bytes_on_disk: int
-    files: int
-    images: int
-    entries: dict[str, tuple[int, int]] = field(default_factory=dict)
-    """``{feature name: (entries, bytes of vectors)}``."""
-
-
 def file_digest(data: bytes) -> bytes:
     """The content key of a file: the first 128 bits of the SHA-256 of its bytes.
 
@@ -160,6 +132,14 @@ class FeatureStore:
         self._pending_since = 0.0
         self.problem: str | None = None
         self._connection: sqlite3.Connection | None = None
+        identity = identify_store(path)
+        if identity.kind not in _OPENABLE:
+            self._disable(
+                not_a_store_message(
+                    path, identity, "it is left as it is, and the run goes on without a store"
+                )
+            )
+            return
         try:
             self._connection = _connect(path, create=True)
         except (sqlite3.Error, OSError) as error:
@@ -230,7 +210,8 @@ class FeatureStore:
 
     # ------------------------------------------------------------------ problems
 
-    def _disable(self, error: BaseException) -> None:
+    def _disable(self, problem: BaseException | str) -> None:
+        """Stop using the store; ``problem`` is the error, or the whole message."""
         if self._connection is not None:
             with contextlib.suppress(sqlite3.Error):
                 self._connection.close()
@@ -238,8 +219,10 @@ class FeatureStore:
         self._pending = []
         if self.problem is None:
             self.problem = (
-                f"feature store {self.path} cannot be used ({_describe(error)}); going on "
-                "without it. Run `imgsim cache clear` to start a new store, point --cache "
+                problem
+                if isinstance(problem, str)
+                else f"feature store {self.path} cannot be used ({_describe(problem)}); going "
+                "on without it. Run `imgsim cache clear` to start a new store, point --cache "
                 "at a writable file, or pass --no-cache."
             )
             if self._on_problem is not None:
@@ -294,92 +277,6 @@ class StoreReader:
         return (digest, stored) if digest is not None and stored is not None else None
 
 
-# ---------------------------------------------------------------------- maintenance
-
-
-def store_info(path: Path) -> StoreInfo:
-    """Size, counts and entries per feature of the store at ``path``."""
-    connection = _open_existing(path, write=False)
-    try:
-        files = connection.execute("SELECT count(*) FROM files").fetchone()[0]
-        images = connection.execute("SELECT count(*) FROM images").fetchone()[0]
-        rows = connection.execute(
-            "SELECT feature, count(*), sum(length(value)) FROM features "
-            "GROUP BY feature ORDER BY feature"
-        ).fetchall()
-    except sqlite3.Error as error:
-        raise StoreError(_unreadable(path, error)) from None
-    finally:
-        connection.close()
-    return StoreInfo(
-        path=path,
-        bytes_on_disk=_bytes_on_disk(path),
-        files=files,
-        images=images,
-        entries={name: (count, size or 0) for name, count, size in rows},
-    )
-
-
-def clear_store(path: Path, features: Sequence[str] = ()) -> int:
-    """Delete the whole store (even a corrupt one), or only the entries of ``features``.
-
-    Returns the number of feature entries removed (all of them when the whole store
-    goes; 0 if it could not be counted).
-    """
-    if not features:
-        removed = 0
-        with contextlib.suppress(StoreError):
-            removed = sum(count for count, _ in store_info(path).entries.values())
-        for candidate in _database_files(path):
-            try:
-                candidate.unlink()
-            except FileNotFoundError:
-                pass
-            except OSError as error:
-                raise StoreError(f"cannot delete {candidate}: {error.strerror or error}") from None
-        return removed
-    connection = _open_existing(path)
-    try:
-        with _transaction(connection):
-            removed = 0
-            for name in features:
-                cursor = connection.execute("DELETE FROM features WHERE feature = ?", (name,))
-                removed += cursor.rowcount
-    except sqlite3.Error as error:
-        raise StoreError(_unreadable(path, error)) from None
-    finally:
-        connection.close()
-    return removed
-
-
-def prune_store(path: Path, folders: Iterable[Path]) -> tuple[int, int]:
-    """Forget files under ``folders`` that are gone or changed; drop content no file has.
-
-    Returns ``(files forgotten, feature entries removed)``.
-    """
-    prefixes = [os.path.join(os.path.abspath(folder), "") for folder in folders]
-    connection = _open_existing(path)
-    try:
-        rows = connection.execute("SELECT path, size, mtime_ns FROM files").fetchall()
-        stale = [
-            (row_path,)
-            for row_path, size, mtime_ns in rows
-            if any(row_path.startswith(prefix) for prefix in prefixes)
-            and FileStamp.of(Path(row_path)) != FileStamp(row_path, size, mtime_ns)
-        ]
-        with _transaction(connection):
-            connection.executemany("DELETE FROM files WHERE path = ?", stale)
-            orphaned = "digest NOT IN (SELECT digest FROM files)"
-            removed = connection.execute(f"DELETE FROM features WHERE {orphaned}").rowcount
-            connection.execute(f"DELETE FROM images WHERE {orphaned}")
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    except sqlite3.Error as error:
-        raise StoreError(_unreadable(path, error)) from None
-    finally:
-        connection.close()
-    return len(stale), removed
-
-
 # ---------------------------------------------------------------------- SQLite
 
 
@@ -397,9 +294,10 @@ def _connect(path: Path, *, create: bool) -> sqlite3.Connection:
             _switch_to_wal(connection)
             connection.execute("PRAGMA synchronous=NORMAL")
             with _transaction(connection):
-                for statement in _SCHEMA.split(";"):
+                for statement in SCHEMA.split(";"):
                     if statement.strip():
                         connection.execute(statement)
+                _mark(connection)
                 connection.execute(
                     "INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,)
                 )
@@ -412,6 +310,13 @@ def _connect(path: Path, *, create: bool) -> sqlite3.Connection:
         connection.close()
         raise
     return connection
+
+
+def _mark(connection: sqlite3.Connection) -> None:
+    """Write imgsim's application id into the header, so that ``cache clear`` and
+    ``cache prune`` know the file for a store (also one made before the id existed)."""
+    if connection.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+        connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
 def _switch_to_wal(connection: sqlite3.Connection) -> None:
@@ -516,22 +421,6 @@ def _write(connection: sqlite3.Connection, entries: Sequence[NewEntry]) -> None:
         )
 
 
-def _open_existing(path: Path, *, write: bool = True) -> sqlite3.Connection:
-    if not path.exists():
-        raise StoreError(f"no feature store at {path}")
-    try:
-        return _connect(path, create=write)
-    except (sqlite3.Error, OSError) as error:
-        raise StoreError(_unreadable(path, error)) from None
-
-
-def _unreadable(path: Path, error: BaseException) -> str:
-    return (
-        f"feature store {path} cannot be used ({_describe(error)}); "
-        "`imgsim cache clear` deletes it so that the next run starts a new one"
-    )
-
-
 def _identity(path: Path) -> tuple[int, int] | None:
     """Device and inode of the database file, ``None`` if there is none."""
     try:
@@ -549,15 +438,3 @@ def _describe(error: BaseException) -> str:
 
 def _marks(values: Sequence[object]) -> str:
     return ", ".join("?" * len(values))
-
-
-def _database_files(path: Path) -> list[Path]:
-    return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
-
-
-def _bytes_on_disk(path: Path) -> int:
-    total = 0
-    for candidate in _database_files(path):
-        with contextlib.suppress(OSError):
-            total += candidate.stat().st_size
-    return total

@@ -33,7 +33,8 @@ from conftest import REPO, CliRunnerFn
 from PIL import Image
 
 from imgsim.engine import ExtractOptions, ImageResult, extract_files
-from imgsim.store import COMMIT_EVERY_IMAGES, FeatureStore, clear_store
+from imgsim.store import COMMIT_EVERY_IMAGES, FeatureStore
+from imgsim.store_maintenance import clear_store
 
 FEATURES = "phash,color_hist"
 ALL_FEATURES = "phash,dhash,whash,ahash,color_hist,thumb"
@@ -527,14 +528,14 @@ def test_a_new_store_waits_while_another_process_creates_it(tmp_path: Path) -> N
 # --------------------------------------------------------------------------- broken stores
 
 
-@pytest.fixture(params=["garbage", "truncated"])
-def corrupt_store(request: pytest.FixtureRequest, tmp_path: Path, images: Path) -> Path:
-    """A store file that SQLite cannot use: random bytes, or a real store cut in half."""
+@pytest.fixture
+def corrupt_store(tmp_path: Path, images: Path) -> Path:
+    """A store that SQLite cannot use: a real store cut in half, its header intact.
+
+    (A file of random bytes is no store at all: tests/test_cache_safety.py.)
+    """
     store = tmp_path / "broken" / "features.sqlite"
     store.parent.mkdir()
-    if request.param == "garbage":
-        store.write_bytes(np.random.default_rng(0).bytes(64 * 1024))
-        return store
     built = _imgsim("extract", images, "-f", FEATURES, "--format", "csv", "--cache", store)
     assert built.returncode == 0, built.stderr
     _checkpoint(store)
@@ -841,7 +842,7 @@ def _bytes_on_disk(store: Path) -> int:
     return sum(path.stat().st_size for path in [store, *_wal_and_shm(store)] if path.exists())
 
 
-def test_cache_info_json_gives_location_counts_and_entries_per_feature(
+def test_cache_info_json_is_the_common_object_with_a_row_per_feature_and_the_store(
     cli: CliRunnerFn, images: Path, isolated_store: Path
 ) -> None:
     count = _count_images(images)
@@ -850,13 +851,17 @@ def test_cache_info_json_gives_location_counts_and_entries_per_feature(
     result = cli("cache", "info", "--format", "json")
 
     assert json.loads(result.stdout) == {
-        "location": str(isolated_store),
-        "bytes": _bytes_on_disk(isolated_store),
-        "files": count,
-        "images": count,
-        "features": {
-            "color_hist": {"entries": count, "bytes": count * 8**3 * 4},  # float32 bins
-            "phash": {"entries": count, "bytes": count * 64 // 8},  # 64 bits
+        "rows": [
+            {"feature": "color_hist", "entries": count, "bytes": count * 8**3 * 4},  # float32
+            {"feature": "phash", "entries": count, "bytes": count * 64 // 8},  # 64 bits
+        ],
+        "summary": {},
+        "gates": [],
+        "store": {
+            "location": str(isolated_store),
+            "bytes": _bytes_on_disk(isolated_store),
+            "files": count,
+            "images": count,
         },
     }
 
@@ -870,10 +875,10 @@ def test_cache_clear_of_one_feature_keeps_the_others(
     cleared = cli("cache", "clear", "-f", "color_hist")
 
     info = json.loads(cli("cache", "info", "--format", "json").stdout)
-    assert (cleared.stderr, info["features"]) == (
+    assert (cleared.stderr, info["rows"]) == (
         f"imgsim: cleared color_hist entries at {isolated_store}: "
         f"{count} feature entries removed\n",
-        {"phash": {"entries": count, "bytes": count * 8}},
+        [{"feature": "phash", "entries": count, "bytes": count * 8}],
     )
 
 
@@ -920,11 +925,11 @@ def test_cache_prune_forgets_deleted_files_but_keeps_content_still_in_use(
     result = cli("cache", "prune", pruned)
 
     info = json.loads(cli("cache", "info", "--format", "json").stdout)
-    assert (result.stderr, info["files"], info["images"], info["features"]["phash"]) == (
+    assert (result.stderr, info["store"]["files"], info["store"]["images"], info["rows"]) == (
         f"imgsim: pruned {isolated_store}: 2 files forgotten, 1 feature entries removed\n",
         2,
         2,
-        {"entries": 2, "bytes": 16},
+        [{"feature": "phash", "entries": 2, "bytes": 16}],
     )
 
 
