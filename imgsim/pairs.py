@@ -48,6 +48,8 @@ class Pairing:
     unmatched_b: list[Path] = field(default_factory=list)
     ambiguous: list[Path] = field(default_factory=list)
     """Files left out because another file in the same folder has the same stem."""
+    unreadable_folders: list[tuple[Path, str]] = field(default_factory=list)
+    """Folders below the inputs that could not be listed, with the reason."""
 
     @property
     def unmatched(self) -> int:
@@ -95,27 +97,30 @@ def pair_inputs(a: Path, b: Path) -> Pairing:
     for path in (a, b):
         if not path.exists():
             raise UsageError(f"{path}: no such file or folder")
+    unreadable: list[tuple[Path, str]] = []
     if a.is_dir() and b.is_dir():
-        return _pair_folders(a, b)
+        return _pair_folders(a, b, unreadable)
     if a.is_dir():
-        return Pairing([(image, b) for image in _images_in(a)])
+        return Pairing([(image, b) for image in _images_in(a, unreadable)], [], [], [], unreadable)
     if b.is_dir():
-        return Pairing([(a, image) for image in _images_in(b)])
+        return Pairing([(a, image) for image in _images_in(b, unreadable)], [], [], [], unreadable)
     return Pairing([(a, b)])
 
 
-def _images_in(folder: Path) -> list[Path]:
-    images, ignored = walk_images(folder)
+def _images_in(folder: Path, unreadable: list[tuple[Path, str]]) -> list[Path]:
+    images, ignored = walk_images(folder, unreadable)
     if not images:
         note = f" ({ignored} other files ignored)" if ignored else ""
         raise UsageError(f"no images found in {folder}{note}")
     return images
 
 
-def _by_stem(folder: Path) -> tuple[dict[str, Path], list[Path]]:
+def _by_stem(
+    folder: Path, unreadable: list[tuple[Path, str]]
+) -> tuple[dict[str, Path], list[Path]]:
     keyed: dict[str, Path] = {}
     ambiguous: list[Path] = []
-    for image in _images_in(folder):
+    for image in _images_in(folder, unreadable):
         key = image.relative_to(folder).with_suffix("").as_posix()
         if key in keyed:
             ambiguous.append(image)
@@ -124,14 +129,15 @@ def _by_stem(folder: Path) -> tuple[dict[str, Path], list[Path]]:
     return keyed, ambiguous
 
 
-def _pair_folders(a: Path, b: Path) -> Pairing:
-    keyed_a, ambiguous_a = _by_stem(a)
-    keyed_b, ambiguous_b = _by_stem(b)
+def _pair_folders(a: Path, b: Path, unreadable: list[tuple[Path, str]]) -> Pairing:
+    keyed_a, ambiguous_a = _by_stem(a, unreadable)
+    keyed_b, ambiguous_b = _by_stem(b, unreadable)
     return Pairing(
         pairs=[(keyed_a[key], keyed_b[key]) for key in keyed_a if key in keyed_b],
         unmatched_a=[path for key, path in keyed_a.items() if key not in keyed_b],
         unmatched_b=[path for key, path in keyed_b.items() if key not in keyed_a],
         ambiguous=ambiguous_a + ambiguous_b,
+        unreadable_folders=unreadable,
     )
 
 

@@ -128,3 +128,19 @@ def test_skip_bad_accepts_a_folder_that_cannot_be_listed(locked_folder: Path) ->
         "extract", locked_folder, "-f", "ahash", "--no-cache", "--skip-bad", **_as_nobody()
     )
     assert result.returncode == 0
+
+
+def test_compare_names_a_folder_that_cannot_be_listed(locked_folder: Path) -> None:
+    result = _run(
+        "compare", locked_folder, locked_folder, "-m", "mse", "--no-cache", **_as_nobody()
+    )
+    assert f"{locked_folder / 'private'}: cannot read folder: Permission denied" in result.stderr
+
+
+def test_compare_of_a_folder_that_cannot_be_listed_sets_exit_status_3(
+    locked_folder: Path,
+) -> None:
+    result = _run(
+        "compare", locked_folder, locked_folder, "-m", "mse", "--no-cache", **_as_nobody()
+    )
+    assert result.returncode == 3

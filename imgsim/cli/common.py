@@ -322,13 +322,18 @@ _unread_folders: list[Path] = []
 """Folders of this command's inputs that could not be listed (they set exit status 3)."""
 
 
+def report_unreadable_folders(folders: Sequence[tuple[Path, str]]) -> None:
+    """Name each folder that could not be listed; they set exit status 3 (see handle_errors)."""
+    for folder, reason in folders:
+        sys.stderr.write(f"{one_line(str(folder))}: {reason}; its images are left out\n")
+    _unread_folders.extend(folder for folder, _ in folders)
+
+
 def discover_images(paths: list[Path]) -> list[Path]:
     from imgsim.images import discover
 
     found = discover(paths)
-    for folder, reason in found.unreadable_folders:
-        sys.stderr.write(f"{one_line(str(folder))}: {reason}; its images are left out\n")
-    _unread_folders.extend(folder for folder, _ in found.unreadable_folders)
+    report_unreadable_folders(found.unreadable_folders)
     if not found.files:
         ignored = f" ({found.ignored} other files ignored)" if found.ignored else ""
         raise UsageError(f"no images found in {', '.join(map(str, paths))}{ignored}")

@@ -34,6 +34,7 @@ from imgsim.cli.common import (
     plural,
     progress_bar,
     report_gates,
+    report_unreadable_folders,
     resolve_format,
     split_names,
 )
@@ -279,3 +280,4 @@ def _report_unpaired(pairing: Pairing, a: Path, b: Path) -> None:
         sys.stderr.write(f"{one_line(str(path))}: no partner in {a}\n")
     for path in pairing.ambiguous:
         sys.stderr.write(f"{one_line(str(path))}: skipped, another file has the same name stem\n")
+    report_unreadable_folders(pairing.unreadable_folders)
