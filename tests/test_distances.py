@@ -22,7 +22,8 @@ from scipy.spatial import distance as scipy_distance
 
 import imgsim
 from imgsim.errors import UsageError
-from imgsim.metrics.distances import DISTANCES
+from imgsim.features import FeatureKind, FeatureParams, get_feature
+from imgsim.metrics.distances import DISTANCES, near_duplicate_threshold
 
 Vector = NDArray[np.float64]
 Reference = Callable[[Vector, Vector], float]
@@ -360,3 +361,112 @@ def test_similarities_do_not_depend_on_the_scale_of_the_vectors(
     value = imgsim.distance(name, scaled, v)
 
     assert value == pytest.approx(imgsim.distance(name, u, v), rel=REL, abs=REL)
+
+
+# --------------------------------------------------------------------------- near-duplicates
+
+SIMILARITY_SPAN = {"cosine", "correlation", "intersection"}
+"""The span of a similarity is its value on identical vectors; of a distance, its largest."""
+LOWER_IS_CLOSER = [name for name, d in DISTANCES.items() if not d.higher_is_closer]
+FARTHEST_CASES = [
+    (name, kind)
+    for name in LOWER_IS_CLOSER
+    for kind in ("histogram", "vector")
+    if not (DISTANCES[name].needs_bits and kind == "histogram")  # hamming: hash bits only
+]
+BOX_LENGTH = 24
+
+
+def _farthest(name: str, kind: FeatureKind, dim: int) -> tuple[NDArray[np.generic], ...]:
+    """The two farthest feature values of a kind: two one-bin histograms in different bins;
+    alternating 0/1 vectors (their complements) of values in [0, 1]."""
+    if kind == "histogram":
+        return np.eye(dim)[0], np.eye(dim)[1]
+    alternating = np.arange(dim) % 2
+    u, v = alternating.astype(np.float64), 1.0 - alternating
+    if DISTANCES[name].needs_bits:
+        return np.packbits(u.astype(np.uint8)), np.packbits(v.astype(np.uint8))
+    return u, v
+
+
+@pytest.mark.parametrize(("name", "kind"), FARTHEST_CASES)
+def test_the_span_of_a_distance_is_its_value_on_the_farthest_pair(
+    name: str, kind: FeatureKind
+) -> None:
+    span = DISTANCES[name].span.on(kind, BITS)
+    u, v = _farthest(name, kind, BITS)
+
+    assert imgsim.distance(name, u, v) == pytest.approx(span, rel=REL)
+
+
+@given(
+    st.sampled_from([n for n in LOWER_IS_CLOSER if not DISTANCES[n].needs_bits]),
+    arrays(np.float64, (2, BOX_LENGTH), elements=st.floats(0.0, 1.0)),
+    st.booleans(),
+)
+def test_no_pair_of_feature_values_is_farther_than_the_span(
+    name: str, pair: NDArray[np.float64], histogram: bool
+) -> None:
+    if histogram:
+        pair = pair + 1e-3  # no empty histogram
+        pair = pair / pair.sum(axis=1, keepdims=True)
+    if not np.all(pair.sum(axis=1) > 0):
+        return  # jensenshannon and bhattacharyya compare distributions: not of zeros
+    span = DISTANCES[name].span.on("histogram" if histogram else "vector", BOX_LENGTH)
+    assert span is not None
+
+    assert imgsim.distance(name, pair[0], pair[1]) <= span * (1 + 1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(SIMILARITY_SPAN))
+def test_the_span_of_a_similarity_is_its_value_on_identical_histograms(
+    name: str, histograms: NDArray[np.float64]
+) -> None:
+    span = DISTANCES[name].span.on("histogram", histograms.shape[1])
+
+    assert imgsim.distance(name, histograms[0], histograms[0]) == pytest.approx(span, rel=REL)
+
+
+def test_the_default_hamming_threshold_is_a_sixteenth_of_the_bits() -> None:
+    threshold = near_duplicate_threshold(
+        "hamming", get_feature("phash"), FeatureParams(hash_size=16)
+    )
+
+    assert threshold == 16.0
+
+
+def test_the_default_cosine_threshold_is_a_similarity_of_095() -> None:
+    threshold = near_duplicate_threshold("cosine", get_feature("thumb"), FeatureParams())
+
+    assert threshold == pytest.approx(0.95, rel=1e-15)
+
+
+def test_the_default_chi2_threshold_on_colour_histograms_is_an_eighth() -> None:
+    threshold = near_duplicate_threshold("chi2", get_feature("color_hist"), FeatureParams())
+
+    assert threshold == 0.125
+
+
+def test_intersection_has_no_default_threshold_on_vectors_that_are_not_histograms() -> None:
+    threshold = near_duplicate_threshold("intersection", get_feature("thumb"), FeatureParams())
+
+    assert threshold is None
+
+
+@pytest.mark.parametrize("feature", ["color_hist", "thumb", "phash"])
+def test_every_distance_has_a_default_threshold_below_its_span(feature: str) -> None:
+    spec, params = get_feature(feature), FeatureParams()
+    usable = [
+        name
+        for name, d in DISTANCES.items()
+        if (not d.needs_bits or spec.kind == "hash")
+        and not (name == "intersection" and spec.kind != "histogram")
+    ]
+    outside = []
+    for name in usable:
+        threshold = near_duplicate_threshold(name, spec, params)
+        span = DISTANCES[name].span.on(spec.kind, spec.dim(params))
+        if threshold is None or span is None or not 0 < threshold < span:
+            outside.append(name)
+
+    assert outside == []

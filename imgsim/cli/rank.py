@@ -25,15 +25,17 @@ from imgsim.cli.common import (
     app,
     emit,
     handle_errors,
+    plural,
     report_gates,
     resolve_format,
 )
 from imgsim.cli.sets import (
+    NEAR_DUPLICATE_RULE,
     FeatureRun,
-    default_threshold,
     extract_set,
     finish,
     gates_epilogue,
+    no_default_threshold,
     resolve_feature,
 )
 from imgsim.errors import UsageError
@@ -69,7 +71,8 @@ def rank(
         bool,
         typer.Option(
             "--exclude-self",
-            help="Never match a query with itself (same file, or a file with the same bytes).",
+            help="Never match a query with its own file (the same path once resolved); "
+            "copies with the same bytes are still shown, first, at distance 0.",
         ),
     ] = False,
     threshold: ThresholdOption = None,
@@ -102,7 +105,9 @@ def rank(
     from imgsim.neighbours import rank as search
 
     params = FeatureParams(hash_size=hash_size, bins=bins)
-    run = FeatureRun(resolve_feature(feature), params, workers, cache, no_cache, quiet, skip_bad)
+    run = FeatureRun(
+        resolve_feature(feature, "rank"), params, workers, cache, no_cache, quiet, skip_bad
+    )
     spec = get_feature(run.feature)
     metric = get_distance(distance or spec.default_distance)
     column = metric.name
@@ -135,7 +140,7 @@ def rank(
         ["query", "rank", "match", column],
         resolve_format(fmt, out),
         out,
-        gates_epilogue(verdicts, _KEYS),
+        gates_epilogue(verdicts, _KEYS, rows=rows, columns=[column]),
     )
     report_gates(verdicts, quiet=quiet, keys=_KEYS)
     codes = [EXIT_GATE_FAILED if any(not v.passed for v in verdicts) else EXIT_OK]
@@ -155,8 +160,7 @@ def duplicates(
         float | None,
         typer.Option(
             "--threshold",
-            help="Images this close are near-duplicates [default: hamming: a sixteenth of "
-            "the bits; cosine: 0.95].",
+            help=f"Images this close are near-duplicates [default: {NEAR_DUPLICATE_RULE}].",
         ),
     ] = None,
     fmt: FormatOption = None,
@@ -175,16 +179,20 @@ def duplicates(
     through other images of the group; each group is listed once.
     """
     from imgsim.features import FeatureParams, get_feature
-    from imgsim.metrics.distances import get_distance
+    from imgsim.metrics.distances import get_distance, near_duplicate_threshold
     from imgsim.neighbours import near_duplicate_groups, search_values
 
     params = FeatureParams(hash_size=hash_size, bins=bins)
-    run = FeatureRun(resolve_feature(feature), params, workers, cache, no_cache, quiet, skip_bad)
+    run = FeatureRun(
+        resolve_feature(feature, "duplicates"), params, workers, cache, no_cache, quiet, skip_bad
+    )
     spec = get_feature(run.feature)
     metric = get_distance(distance or spec.default_distance)
-    limit = threshold if threshold is not None else default_threshold(spec, metric.name, params)
+    limit = (
+        threshold if threshold is not None else near_duplicate_threshold(metric.name, spec, params)
+    )
     if limit is None:
-        raise UsageError(f"--threshold is needed for distance {metric.name}")
+        raise UsageError(no_default_threshold(metric.name, spec.name))
     tally = Tally()
     names, values = extract_set(paths, run, tally)
     groups = near_duplicate_groups(search_values(spec, metric, values), metric, limit)
@@ -193,11 +201,13 @@ def duplicates(
         for number, members in enumerate(groups, start=1)
         for member in members
     ]
-    emit(iter(rows), ["group", "size", "path"], resolve_format(fmt, out), out)
+    # Groups are not scores: no summary and no gates, but the same JSON object.
+    epilogue = gates_epilogue([], rows=rows, columns=[])
+    emit(iter(rows), ["group", "size", "path"], resolve_format(fmt, out), out, epilogue)
     if not quiet:
         grouped = sum(len(members) for members in groups)
         sys.stderr.write(
-            f"imgsim: {len(groups)} groups of near-duplicates ({grouped} images) "
-            f"within {metric.name} {limit:g}\n"
+            f"imgsim: {plural(len(groups), 'group')} of near-duplicates "
+            f"({plural(grouped, 'image')}) within {metric.name} {limit:g}\n"
         )
     raise typer.Exit(finish(tally, run, "duplicates"))

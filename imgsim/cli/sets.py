@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -43,10 +43,18 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-    from imgsim.features import FeatureParams, FeatureSpec
+    from imgsim.features import FeatureParams
     from imgsim.gates import GateResult
     from imgsim.output import Epilogue, Format
     from imgsim.reference import SetOptions
+
+
+NEAR_DUPLICATE_RULE = (
+    "a fraction of the largest value the distance can take on the feature: 1/16 (hamming: a "
+    "sixteenth of the bits) unless re-encoded and resized photographs called for another "
+    "(chi2 on color_hist: 0.125); similarities at least 0.95 (cosine, correlation)"
+)
+"""The default near-duplicate threshold (``near_duplicate_threshold``) in words."""
 
 
 @dataclass(frozen=True)
@@ -87,12 +95,13 @@ def extract_set(
     return names, np.stack(rows)
 
 
-def resolve_feature(feature: list[str] | None) -> str:
+def resolve_feature(feature: list[str] | None, command: str = "compare --set") -> str:
+    """The one feature of a whole-set command (``command`` names it in the message)."""
     from imgsim.features import DEFAULT_FEATURE, get_feature
 
     names = split_names(feature)
     if len(names) > 1:
-        raise UsageError(f"set metrics take one feature, got {', '.join(names)}")
+        raise UsageError(f"{command} takes one feature, got {', '.join(names)}")
     return get_feature(names[0] if names else DEFAULT_FEATURE).name
 
 
@@ -140,7 +149,8 @@ def compare_sets(
         sys.stderr.write(f"imgsim: note: {one_line(note)}\n")
     row: dict[str, Any] = {"a": str(generated), "b": str(reference), **scores.values}
     verdicts = check_rows(parsed_gates, [row], names)
-    emit(iter([row]), ["a", "b", *names], output_format, out, gates_epilogue(verdicts))
+    epilogue = gates_epilogue(verdicts, rows=[row], columns=names)
+    emit(iter([row]), ["a", "b", *names], output_format, out, epilogue)
     report_gates(verdicts, quiet=run.quiet)
     codes = [EXIT_GATE_FAILED if any(not v.passed for v in verdicts) else EXIT_OK]
     codes.append(finish(generated_tally, run, f"generated {generated}"))
@@ -177,7 +187,9 @@ def stats(
     if out.suffix.lower() != ".npz":
         raise UsageError(f"--out must name an .npz file, got {out}")
     params = FeatureParams(hash_size=hash_size, bins=bins)
-    run = FeatureRun(resolve_feature(feature), params, workers, cache, no_cache, quiet, skip_bad)
+    run = FeatureRun(
+        resolve_feature(feature, "stats"), params, workers, cache, no_cache, quiet, skip_bad
+    )
     tally = Tally()
     _, values = extract_set(paths, run, tally)
     reference = ReferenceStats.from_features(values, run.feature, params)
@@ -207,7 +219,7 @@ def diversity(
         typer.Option(
             "--threshold",
             help="Near-duplicate pairs are within this distance (at least this similarity) "
-            "[default: hamming: a sixteenth of the bits; cosine: 0.95].",
+            f"[default: {NEAR_DUPLICATE_RULE}].",
         ),
     ] = None,
     gate: Annotated[
@@ -231,17 +243,21 @@ def diversity(
     """
     from imgsim.features import FeatureParams, get_feature
     from imgsim.gates import check_rows, parse_gates
-    from imgsim.metrics.distances import get_distance
+    from imgsim.metrics.distances import get_distance, near_duplicate_threshold
     from imgsim.metrics.sets import diversity as measure
     from imgsim.reference import feature_matrix
 
     params = FeatureParams(hash_size=hash_size, bins=bins)
-    run = FeatureRun(resolve_feature(feature), params, workers, cache, no_cache, quiet, skip_bad)
+    run = FeatureRun(
+        resolve_feature(feature, "diversity"), params, workers, cache, no_cache, quiet, skip_bad
+    )
     spec = get_feature(run.feature)
     metric = get_distance(distance or spec.default_distance)
     if metric.needs_bits and spec.kind != "hash":
         raise UsageError(f"--distance {metric.name} works on hashes, not on {spec.name}")
-    limit = threshold if threshold is not None else default_threshold(spec, metric.name, params)
+    limit = (
+        threshold if threshold is not None else near_duplicate_threshold(metric.name, spec, params)
+    )
     columns = ["images", "mean_distance", "vendi", "near_duplicates", "near_duplicate_ratio"]
     gates = parse_gates(gate or [], columns)
     tally = Tally()
@@ -267,37 +283,47 @@ def diversity(
         "near_duplicate_ratio": result.near_duplicate_ratio if limit is not None else None,
     }
     if limit is None and not quiet:
-        sys.stderr.write(
-            f"imgsim: note: no default near-duplicate threshold for {metric.name}; "
-            "pass --threshold to count near-duplicate pairs\n"
-        )
+        sys.stderr.write(f"imgsim: note: {no_default_threshold(metric.name, spec.name)}\n")
     verdicts = check_rows(gates, [row], columns)
     shown = ["path", "feature", "distance", "threshold", *columns]
-    emit(iter([row]), shown, resolve_format(fmt, out), out, gates_epilogue(verdicts, ("path",)))
+    epilogue = gates_epilogue(verdicts, ("path",), rows=[row], columns=columns)
+    emit(iter([row]), shown, resolve_format(fmt, out), out, epilogue)
     report_gates(verdicts, quiet=quiet, keys=("path",))
     codes = [EXIT_GATE_FAILED if any(not v.passed for v in verdicts) else EXIT_OK]
     codes.append(finish(tally, run, "diversity"))
     raise typer.Exit(min((code for code in codes if code), default=EXIT_OK))
 
 
-def default_threshold(spec: FeatureSpec, distance: str, params: FeatureParams) -> float | None:
-    """Near-duplicates by default: a sixteenth of a hash's bits apart (4 of 64), or cosine
-    similarity of at least 0.95."""
-    if distance == "hamming":
-        return float(spec.dim(params) // 16)
-    if distance == "cosine":
-        return 0.95
-    return None
+def no_default_threshold(distance: str, feature: str) -> str:
+    """Why a near-duplicate threshold must be given for this distance and feature."""
+    return (
+        f"{distance} has no default near-duplicate threshold on {feature} (its value on "
+        "identical vectors depends on the vector); pass --threshold"
+    )
 
 
 def gates_epilogue(
-    verdicts: list[GateResult], keys: Sequence[str] = ROW_KEYS
+    verdicts: list[GateResult],
+    keys: Sequence[str] = ROW_KEYS,
+    *,
+    rows: Sequence[Mapping[str, Any]] = (),
+    columns: Sequence[str] = (),
 ) -> Callable[[], Epilogue]:
-    """JSON output of a command whose rows are all in hand: the rows and the gates."""
+    """JSON output of a command whose rows are all in hand: the ``summary`` (mean, min,
+    max and median) of each numeric column of ``columns`` over ``rows``, and the gates."""
 
     def epilogue() -> Epilogue:
-        from imgsim.output import Epilogue
+        from imgsim.gates import ColumnValues
+        from imgsim.output import Epilogue, json_value
 
-        return Epilogue(json_extra={"gates": [gate_json(v, keys) for v in verdicts]})
+        values = ColumnValues(columns)
+        for row in rows:
+            values.observe(row)
+        summary = {
+            column: {name: json_value(value) for name, value in aggregates.items()}
+            for column, aggregates in values.summary().items()
+        }
+        gates = [gate_json(v, keys) for v in verdicts]
+        return Epilogue(json_extra={"summary": summary, "gates": gates})
 
     return epilogue

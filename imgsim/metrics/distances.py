@@ -9,19 +9,62 @@ and OpenCV (``cv2.compareHist``) where those define the metric.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from imgsim.errors import UsageError
 
+if TYPE_CHECKING:
+    from imgsim.features import FeatureKind, FeatureParams, FeatureSpec
+
 Vector = NDArray[np.generic]
 Matrix = NDArray[np.float64]
 
 _BLOCK_BYTES = 64 * 1024 * 1024
 """Scratch memory per block of the broadcast pairwise forms."""
+
+
+@dataclass(frozen=True)
+class Span:
+    """The scale of a distance on feature values: the largest value it can take (for a
+    similarity: its value on identical vectors), ``None`` where it has none.
+
+    Every feature's values lie in [0, 1]; histograms also sum to 1. ``box`` gives the
+    span on d values in [0, 1] (hash bits, thumbnails) as a function of d.
+    """
+
+    histogram: float | None
+    box: Callable[[int], float] | None
+
+    def on(self, kind: FeatureKind, dim: int) -> float | None:
+        """The span on a feature of this kind and dimension."""
+        if kind == "histogram":
+            return self.histogram
+        return self.box(dim) if self.box is not None else None
+
+
+@dataclass(frozen=True)
+class NearDuplicate:
+    """Fractions of the span within which two images are near-duplicates, per kind of
+    feature: a distance of at most ``fraction * span``, or a similarity of at least
+    ``(1 - fraction) * span``."""
+
+    histogram: float
+    hash: float
+    vector: float
+
+    def fraction(self, kind: FeatureKind) -> float:
+        """The fraction on a feature of this kind."""
+        return {"histogram": self.histogram, "hash": self.hash, "vector": self.vector}[kind]
+
+
+def _everywhere(fraction: float) -> NearDuplicate:
+    return NearDuplicate(fraction, fraction, fraction)
 
 
 @dataclass(frozen=True)
@@ -34,6 +77,10 @@ class Distance:
     summary: str
     pairwise: Callable[[Matrix, Matrix], Matrix]
     """(n, d) and (m, d) float64 → (n, m)."""
+    span: Span
+    """Largest value on feature values (similarities: value on identical vectors)."""
+    near_duplicate: NearDuplicate
+    """Where near-duplicates end, as fractions of :attr:`span` (calibrated: see DISTANCES)."""
     aliases: tuple[str, ...] = ()
     needs_bits: bool = False
     """Works on packed hash bytes (``hamming``) instead of float vectors."""
@@ -179,38 +226,105 @@ def _hamming(x: Matrix, y: Matrix) -> Matrix:
     return out
 
 
+# Spans of the distances on feature values (all in [0, 1]; histograms sum to 1).
+_SQRT2 = math.sqrt(2.0)
+_SQRT_LN2 = math.sqrt(math.log(2.0))
+_UNIT = Span(1.0, lambda d: 1.0)
+_LENGTH = Span(2.0, float)  # manhattan, sqeuclidean: disjoint histograms; 0s against 1s
+
+# Near-duplicate fractions: 1/16 (hamming's 4 of 64 bits) unless real photographs said
+# otherwise. Calibrated on the 9 photographs of tests/conftest.py PHOTO_NAMES, each
+# re-encoded as JPEG quality 75 and resized to half (18 copies, to be found; the 72
+# ordered pairs of different photographs, to be left apart), and on 120 random 128 px
+# tiles of 13 photographs, re-encoded, resized to 102 and 64 px and cropped to 90 % (480
+# copies) against the tiles of other photographs (bench/near_duplicates.py). "c/18, p":
+# copies within, pairs of different photographs within; "tiles c, p": the same as shares.
+#
+# color_hist (histograms): hubble_deep_field is nearly black, so a JPEG moves a large
+# share of its pixels to other hue bins (chi2 0.175 after JPEG, 0.112 at half size); the
+# other photographs' copies are within chi2 0.025 and different photographs at least
+# 0.294 apart (chelsea and immunohistochemistry). Most close tiles of different
+# photographs are pairs of grayscale textures (grass, gravel, brick, coins): a colour
+# histogram sees only their brightness distribution.
+# - chi2 1/8: 17/18, 0; tiles 0.95, 0.009 (1/16: 16/18, 0.92). 1/5 would take in all 18,
+#   but also sample_images' unrelated pair of grayscale photographs (generated/clock.png,
+#   which is gravel, against reference/clock.png: 0.1995).
+# - hellinger, bhattacharyya 1/3: 18/18, 0; tiles 0.98, 0.014 (1/16: 12/18); hellinger^2
+#   lies between chi2/2 and chi2, so hellinger 1/3 is chi2 between 1/9 and 2/9.
+# - jensenshannon 1/3: 17/18, 0; tiles 0.96, 0.010 (1/16: 12/18).
+# - manhattan, intersection (= 1 - manhattan/2 on histograms) 1/4: 17/18, 0; tiles 0.94,
+#   0.008 (1/16: 14/18).
+# - euclidean 1/16: 17/18, 0; tiles 0.95, 0.003 (1/5 takes hubble in, and 12 pairs).
+#   sqeuclidean (1/16)^2 = 1/256: the same pairs.
+# - chebyshev 1/20: 17/18, 0; tiles 0.95, 0.001 (1/16 takes chelsea and
+#   immunohistochemistry together).
+# - cosine, correlation 0.95: 16/18, 0; tiles 0.91, 0.007.
+# thumb (1024 values in [0, 1]): every copy of a whole photograph is within all of the
+# fractions below, no two photographs are; the fractions keep tiles of different
+# photographs apart. The largest values (d/2 for chi2) are far from what real thumbnails
+# reach, and bhattacharyya and jensenshannon compare the thumbnails as distributions,
+# which differ little: chi2 1/256 (tiles 0.85, 0.001; 1/16: 31 % of the tile pairs);
+# bhattacharyya, jensenshannon 1/64 (tiles 0.78 and 0.72, 0.001 and 0); hellinger 1/20
+# (0.86, 0.002); manhattan 1/20 (0.93, 0.003; 1/16: 0.013); euclidean 1/16 (0.88, 0.002)
+# and sqeuclidean 1/256; chebyshev 1/20 (0.79, 0). cosine 0.95 takes 35 % of the tile
+# pairs in: thumbnails of photographs all point in much the same direction.
+# Hashes (bits 0/1): manhattan, sqeuclidean and 2 chi2 are the Hamming distance, so 1/16
+# is hamming's bits/16; euclidean and hellinger are square roots of it, so 1/4; and
+# bhattacharyya and jensenshannon behave the same way (1/4: 18/18, 0). chebyshev is 0 or
+# 1 on bits: its 1/16 means identical hashes.
 DISTANCES: dict[str, Distance] = {
     d.name: d
     for d in (
-        Distance("euclidean", False, "[0, inf)", "L2 distance.", _euclidean),
-        Distance("sqeuclidean", False, "[0, inf)", "Squared L2 distance.", _sq_euclidean),
-        Distance("manhattan", False, "[0, inf)", "L1 distance.", _manhattan, ("cityblock",)),
-        Distance("chebyshev", False, "[0, inf)", "Largest coordinate difference.", _chebyshev),
-        Distance("cosine", True, "[-1, 1]", "Cosine similarity (1: same direction).", _cosine),
+        Distance(
+            "euclidean", False, "[0, inf)", "L2 distance.", _euclidean,
+            Span(_SQRT2, math.sqrt), NearDuplicate(1 / 16, 1 / 4, 1 / 16),
+        ),
+        Distance(
+            "sqeuclidean", False, "[0, inf)", "Squared L2 distance.", _sq_euclidean,
+            _LENGTH, NearDuplicate(1 / 256, 1 / 16, 1 / 256),
+        ),
+        Distance(
+            "manhattan", False, "[0, inf)", "L1 distance.", _manhattan,
+            _LENGTH, NearDuplicate(1 / 4, 1 / 16, 1 / 20), ("cityblock",),
+        ),
+        Distance(
+            "chebyshev", False, "[0, inf)", "Largest coordinate difference.", _chebyshev,
+            _UNIT, NearDuplicate(1 / 20, 1 / 16, 1 / 20),
+        ),
+        Distance(
+            "cosine", True, "[-1, 1]", "Cosine similarity (1: same direction).", _cosine,
+            _UNIT, _everywhere(1 / 20),
+        ),
         Distance(
             "correlation", True, "[-1, 1]", "Pearson correlation (OpenCV HISTCMP_CORREL).",
-            _correlation,
+            _correlation, _UNIT, _everywhere(1 / 20),
         ),
         Distance(
             "chi2", False, "[0, 1] on histograms", "Chi-square: ½Σ(a−b)²/(a+b).",
-            _blocked(_chi2_kernel),
+            _blocked(_chi2_kernel), Span(1.0, lambda d: d / 2),
+            NearDuplicate(1 / 8, 1 / 16, 1 / 256),
         ),
         Distance(
             "intersection", True, "[0, 1] on histograms", "Histogram intersection Σmin(a,b).",
-            _intersection,
+            # Identical vectors that are not histograms score their own sum: no fixed scale.
+            _intersection, Span(1.0, None), _everywhere(1 / 4),
         ),
         Distance(
             "bhattacharyya", False, "[0, 1]", "Bhattacharyya (OpenCV HISTCMP_BHATTACHARYYA).",
-            _bhattacharyya,
+            _bhattacharyya, _UNIT, NearDuplicate(1 / 3, 1 / 4, 1 / 64),
         ),
-        Distance("hellinger", False, "[0, 1] on histograms", "Hellinger distance.", _hellinger),
+        Distance(
+            "hellinger", False, "[0, 1] on histograms", "Hellinger distance.", _hellinger,
+            Span(1.0, lambda d: math.sqrt(d / 2)), NearDuplicate(1 / 3, 1 / 4, 1 / 20),
+        ),
         Distance(
             "jensenshannon", False, "[0, sqrt(ln 2)]", "Jensen-Shannon distance (SciPy).",
-            _blocked(_jensenshannon_kernel),
+            _blocked(_jensenshannon_kernel), Span(_SQRT_LN2, lambda d: _SQRT_LN2),
+            NearDuplicate(1 / 3, 1 / 4, 1 / 64),
         ),
         Distance(
             "hamming", False, "[0, bits]", "Differing bits of perceptual hashes.", _hamming,
-            needs_bits=True,
+            Span(None, float), _everywhere(1 / 16), needs_bits=True,
         ),
     )
 }  # fmt: skip
@@ -264,3 +378,26 @@ def distance(name: str, u: object, v: object) -> float:
     if a.shape != b.shape:
         raise ValueError(f"u and v must have the same length, got {a.size} and {b.size}")
     return float(pairwise(metric.name, a, b)[0, 0])
+
+
+def near_duplicate_threshold(
+    distance: str, spec: FeatureSpec, params: FeatureParams
+) -> float | None:
+    """The default near-duplicate threshold of ``distance`` on feature ``spec``.
+
+    Two images are near-duplicates when their distance is within a fraction of the
+    largest value the distance can take on that feature's values (all features have
+    values in [0, 1], histograms sum to 1), or their similarity within that fraction
+    of its value on identical vectors. The fraction is 1/16 (4 of the 64 bits of a
+    hash) unless measurements on real photographs chose another for a distance (its
+    :class:`NearDuplicate`; cosine and correlation: at least 0.95; chi2 on histograms:
+    0.125). ``None`` where the distance has no fixed scale on the feature
+    (``intersection`` of vectors that are not histograms).
+    """
+    metric = get_distance(distance)
+    dim = spec.dim(params)
+    span = metric.span.on(spec.kind, dim)
+    if span is None:
+        return None
+    fraction = metric.near_duplicate.fraction(spec.kind)
+    return span * (1.0 - fraction) if metric.higher_is_closer else span * fraction
