@@ -25,17 +25,16 @@ from typing import TYPE_CHECKING, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
+from imgsim.decoding import DecodeGroup, decode_groups, group_by_decode
 from imgsim.errors import BadImage
 from imgsim.features import (
     FeatureParams,
     FeatureSpec,
     check_params,
-    decode_side,
     extract_one,
-    needs_color,
     resolve_features,
 )
-from imgsim.images import DEFAULT_MAX_PIXELS, decode_upright_rgb
+from imgsim.images import DEFAULT_MAX_PIXELS
 from imgsim.memory import keep_freed_memory
 
 if TYPE_CHECKING:
@@ -100,8 +99,8 @@ class _Plan:
     """What :class:`ExtractOptions` imply for every file, worked out once."""
 
     specs: tuple[FeatureSpec, ...]
-    min_side: int | None
-    gray: bool
+    groups: tuple[DecodeGroup, ...]
+    """The features by decode: one decode per group."""
     keys: dict[str, str]
     """``{feature name: store key}``."""
 
@@ -109,17 +108,17 @@ class _Plan:
 @functools.lru_cache(maxsize=16)
 def _plan(options: ExtractOptions) -> _Plan:
     specs = tuple(resolve_features(options.features))
-    min_side = decode_side(specs, options.params)
-    gray = not needs_color(specs)
-    # A JPEG's pixels depend on the decode (DCT scaling, luma or RGB, --size), so the
-    # decode is part of every key: values from another decode are never reused.
-    decode = f"{'luma' if gray else 'rgb'}@{min_side or 'full'}/size={options.max_side}"
+    groups = group_by_decode(specs, options.params, options.max_side)
+    # A JPEG's pixels depend on the decode (DCT scaling, luma or RGB, --size), so each
+    # feature's own decode is part of its key: values from another decode are never
+    # reused, and the key does not depend on the other features of the run.
+    decodes = {spec.name: group.decode.label for group in groups for spec in group.specs}
     keys = {
         spec.name: f"{spec.name}:v{spec.version}:"
-        f"{json.dumps(spec.param_values(options.params), sort_keys=True)}:{decode}"
+        f"{json.dumps(spec.param_values(options.params), sort_keys=True)}:{decodes[spec.name]}"
         for spec in specs
     }
-    return _Plan(specs, min_side, gray, keys)
+    return _Plan(specs, groups, keys)
 
 
 def feature_keys(options: ExtractOptions) -> dict[str, str]:
@@ -130,7 +129,8 @@ def feature_keys(options: ExtractOptions) -> dict[str, str]:
 def extract_file(
     path: Path, options: ExtractOptions, *, reader: StoreReader | None = None, stamped: bool = False
 ) -> ImageResult:
-    """Decode one file once and compute every requested feature from that decode.
+    """Read one file once, decode it once per decode its features need, and compute
+    every requested feature from its own decode.
 
     With ``stamped`` (a store is in use) the result carries the file's stamp and
     digest; with a ``reader`` too, content already in the store is not decoded.
@@ -154,21 +154,17 @@ def extract_file(
             if stored is not None:
                 return _stored_result(path, stored, plan, options.max_pixels, stamp, digest)
     try:
-        decoded = decode_upright_rgb(
-            path,
-            max_pixels=options.max_pixels,
-            min_side=plan.min_side,
-            max_side=options.max_side,
-            gray=plan.gray,
-            data=data,
-        )
+        decoded = decode_groups(path, plan.groups, max_pixels=options.max_pixels, data=data)
     except BadImage as error:
         return ImageResult(path=path, error=error.reason)
+    features: dict[str, NDArray[np.generic]] = {}
+    for group, image in zip(plan.groups, decoded, strict=True):
+        features |= extract_one(image.pixels, group.specs, options.params, reduced=image.reduced)
     return ImageResult(
         path=path,
-        width=decoded.width,
-        height=decoded.height,
-        features=extract_one(decoded.pixels, plan.specs, options.params, reduced=decoded.reduced),
+        width=decoded[0].width,
+        height=decoded[0].height,
+        features={spec.name: features[spec.name] for spec in plan.specs},
         stamp=stamp,
         digest=digest,
     )
@@ -214,8 +210,7 @@ def extract_files(
     check_params(resolve_features(options.features), options.params)
     workers = default_workers() if workers is None else max(1, workers)
     size = chunk_size or _chunk_size(len(paths), workers)
-    if len(paths) <= size:
-        workers = 1
+    workers = _workers_for(len(paths), size, workers)
     context = _ChunkContext(options, store.path if store is not None and store.usable else None)
     return _extract_stream(paths, context, size, workers, progress, store)
 
@@ -356,8 +351,7 @@ def ordered_map(
     """
     workers = default_workers() if workers is None else max(1, workers)
     size = chunk_size or _chunk_size(len(items), workers)
-    if len(items) <= size:
-        workers = 1
+    workers = _workers_for(len(items), size, workers)
     jobs = ((None, list(items[i : i + size])) for i in range(0, len(items), size))
     for _, results in stream_chunks(work, jobs, context, workers=workers):
         if progress is not None:
@@ -404,9 +398,28 @@ def stream_chunks(
                 yield _next_result(window, idle)
         while window:
             yield _next_result(window, idle)
+    except BaseException:
+        if pool is not None:
+            _stop_pool(pool)
+            pool = None
+        raise
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """End the workers now (an interrupted or failed run): they are told to terminate,
+    and killed if they have not within a second; no process is left behind."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    for process in processes:
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.join(timeout=1.0)
+        if process.is_alive():
+            process.kill()
+            process.join()
 
 
 def _is_ready(future: Future[list[Result]] | None) -> bool:
@@ -442,6 +455,12 @@ def _chunk_size(count: int, workers: int) -> int:
     return max(1, min(_MAX_CHUNK, -(-count // (workers * 8))))
 
 
+def _workers_for(count: int, size: int, workers: int) -> int:
+    """At most one worker per chunk: a worker with nothing to do would only cost its
+    start-up. One chunk (or none) runs in this process, without a pool."""
+    return max(1, min(workers, -(-count // size)))
+
+
 _WORKER_MODULES = ("cv2", "imgsim.pairs", "imgsim.features.hashes")
 
 
@@ -471,3 +490,27 @@ def _init_worker() -> None:
     # One process per core already: OpenCV's own thread pool would oversubscribe.
     cv2.setNumThreads(1)
     keep_freed_memory()
+    _follow_the_main_process()
+
+
+def _follow_the_main_process() -> None:
+    """Leave interruptions to the main process, and never outlive it.
+
+    A forked worker inherits the command line's signal handlers: Ctrl-C (sent to the
+    whole process group) is ignored here, since the main process stops the workers
+    itself; SIGTERM ends a worker at once. If the main process dies without that
+    (SIGKILL), Linux sends its workers SIGKILL too.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        parent = os.getppid()
+        pr_set_pdeathsig = 1
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the request took effect
+            os._exit(1)

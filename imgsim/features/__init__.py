@@ -56,8 +56,8 @@ class FeatureSpec:
     work_side: Callable[[FeatureParams], int | None]
     """Pixels per side the feature needs; ``None`` when it needs the full resolution."""
     needs_color: bool
-    """``False`` when the feature reads only the luma: it is then also computed from an
-    H x W luma array, and files are decoded to their luma when no feature needs colour."""
+    """``False`` when the feature reads only the luma: it is then computed from an H x W
+    luma array, and files are decoded to their luma for it."""
     compute: Callable[[NDArray[np.uint8], FeatureParams, bool], NDArray[np.generic]]
     """``(image, params, reduced)`` to the feature; see :meth:`extract`."""
 
@@ -190,19 +190,6 @@ def check_params(specs: Iterable[FeatureSpec], params: FeatureParams) -> None:
         raise UsageError(f"--hash-size must be a power of 2 for whash, got {size}")
 
 
-def decode_side(specs: Iterable[FeatureSpec], params: FeatureParams) -> int | None:
-    """The smallest per-side resolution that serves every feature (``None``: full)."""
-    sides = [spec.work_side(params) for spec in specs]
-    if any(side is None for side in sides):
-        return None
-    return max((side for side in sides if side is not None), default=None)
-
-
-def needs_color(specs: Iterable[FeatureSpec]) -> bool:
-    """Whether any of the features reads colour (otherwise a luma decode serves them all)."""
-    return any(spec.needs_color for spec in specs)
-
-
 def hash_to_hex(packed: NDArray[np.uint8], bits: int) -> str:
     """Hex string of a packed hash, as ``str(imagehash.ImageHash)`` writes it."""
     value = int.from_bytes(packed.tobytes(), "big") >> (packed.size * 8 - bits)
@@ -246,11 +233,9 @@ __all__ = [
     "FeatureParams",
     "FeatureSpec",
     "check_params",
-    "decode_side",
     "extract_one",
     "get_feature",
     "hash_to_hex",
-    "needs_color",
     "output_value",
     "resolve_features",
 ]
