@@ -84,6 +84,8 @@ class StoreKind(enum.Enum):
     FOLDER = "folder"
     FOREIGN = "foreign"
     """Anything else: never deleted, never written."""
+    UNKNOWN = "unknown"
+    """A file that could not be read far enough to tell; treated as foreign."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,7 @@ def identify_store(path: Path) -> StoreIdentity:
     except FileNotFoundError:
         return StoreIdentity(StoreKind.MISSING, "no file")
     except OSError as error:
-        return StoreIdentity(StoreKind.FOREIGN, f"it cannot be looked at: {_reason(error)}")
+        return StoreIdentity(StoreKind.UNKNOWN, f"it cannot be looked at: {_reason(error)}")
     if stat.S_ISDIR(status.st_mode):
         return StoreIdentity(StoreKind.FOLDER, "a folder")
     if not stat.S_ISREG(status.st_mode):  # a FIFO or a device would block or never end
@@ -116,11 +118,11 @@ def identify_store(path: Path) -> StoreIdentity:
         with path.open("rb") as stream:
             header = stream.read(_HEADER_SIZE)
     except OSError as error:
-        return StoreIdentity(StoreKind.FOREIGN, f"it cannot be read: {_reason(error)}")
+        return StoreIdentity(StoreKind.UNKNOWN, f"it cannot be read: {_reason(error)}")
     if not header.startswith(_SQLITE_MAGIC):
         return StoreIdentity(StoreKind.FOREIGN, "not a SQLite database")
     if len(header) < _HEADER_SIZE:
-        return StoreIdentity(StoreKind.FOREIGN, "a SQLite database cut short in its header")
+        return StoreIdentity(StoreKind.UNKNOWN, "a SQLite database cut short in its header")
     application_id = int.from_bytes(header[_APPLICATION_ID_BYTES], "big")
     if application_id == APPLICATION_ID:
         return StoreIdentity(StoreKind.STORE, "an imgsim feature store")
@@ -136,6 +138,8 @@ def not_a_store_message(path: Path, identity: StoreIdentity, consequence: str) -
     if identity.kind is StoreKind.FOLDER:
         example = path / "features.sqlite"
         return f"{path} is a folder, not a store file{done}. Name the file, e.g. {example}"
+    if identity.kind is StoreKind.UNKNOWN:
+        return f"{path} cannot be recognised as an imgsim feature store ({identity.what}){done}"
     return f"{path} is not an imgsim feature store ({identity.what}){done}"
 
 
@@ -145,7 +149,7 @@ def _identify_by_content(path: Path, *, wal_mode: bool) -> StoreIdentity:
         application_id, tables = _read_id_and_tables(path, wal_mode=wal_mode)
     except sqlite3.Error as error:
         return StoreIdentity(
-            StoreKind.FOREIGN, f"a SQLite database that cannot be read: {_reason(error)}"
+            StoreKind.UNKNOWN, f"a SQLite database that cannot be read: {_reason(error)}"
         )
     if application_id == APPLICATION_ID or tables == _store_tables():
         return StoreIdentity(StoreKind.STORE, "an imgsim feature store")

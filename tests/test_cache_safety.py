@@ -208,6 +208,18 @@ def test_a_cache_command_leaves_a_file_that_is_not_a_store_as_it_was(
     assert refusal.after == refusal.before
 
 
+def test_cache_clear_refuses_a_sqlite_file_too_short_to_tell_whose_it_is(tmp_path: Path) -> None:
+    short = tmp_path / "features.sqlite"
+    short.write_bytes(b"SQLite format 3\x00" + b"\x10\x00")  # the first 18 of 100 header bytes
+
+    result = _imgsim("cache", "clear", "--cache", short)
+
+    assert result.stderr == (
+        f"imgsim: {short} cannot be recognised as an imgsim feature store "
+        "(a SQLite database cut short in its header); nothing was deleted\n"
+    )
+
+
 # --------------------------------------------------------------------------- folders
 
 
