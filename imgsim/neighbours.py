@@ -3,14 +3,13 @@
 A gallery is the feature values of a set of images with their paths: extracted from
 a folder, or read from an ``.npz`` written by ``imgsim extract --out`` (a reusable
 index that needs no decoding). :func:`rank` returns each query's closest gallery
-items, optionally without the query itself (same file or same content) and only
-within a threshold; :func:`near_duplicate_groups` joins the images of one set that
-lie within a threshold of each other into groups.
+items, optionally without the query's own file (byte-identical copies under another
+name are kept) and only within a threshold; :func:`near_duplicate_groups` joins the
+images of one set that lie within a threshold of each other into groups.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,28 +33,38 @@ class Gallery:
 
     @classmethod
     def load(cls, path: Path, spec: FeatureSpec, params: FeatureParams) -> Gallery:
-        """Read an ``imgsim extract --out X.npz`` file, refusing another feature or options."""
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                meta = json.loads(str(data["_meta"]))
-                stored = meta["features"].get(spec.name)
-                if stored is None:
-                    raise UsageError(
-                        f"{path} holds {', '.join(meta['features'])}, not {spec.name}; "
-                        f"run `imgsim extract GALLERY -f {spec.name} --out {path.name}`"
-                    )
-                wanted = {"version": spec.version, "params": spec.param_values(params)}
-                found = {"version": stored["version"], "params": stored["params"]}
-                if found != wanted:
-                    raise UsageError(
-                        f"{path} holds {spec.name} {found}, but this search needs {wanted}; "
-                        "extract the gallery again with the same options"
-                    )
-                return cls([str(p) for p in data["paths"]], np.asarray(data[spec.name]))
-        except (OSError, ValueError, KeyError) as error:
-            raise UsageError(
-                f"{path}: not a feature file written by `imgsim extract --out` ({error})"
-            ) from None
+        """Read an ``imgsim extract --out X.npz`` file, refusing another feature or options,
+        any other file, and arrays that disagree with each other or with the metadata."""
+        from imgsim.npzfile import GALLERY, read_npz
+
+        with read_npz(path, GALLERY) as npz:
+            described = npz.meta.get("features")
+            if not isinstance(described, dict):
+                raise npz.damaged("its _meta does not describe its features")
+            stored = described.get(spec.name)
+            if stored is None:
+                raise UsageError(
+                    f"{path} holds {', '.join(described) or 'no features'}, not {spec.name}; "
+                    f"run `imgsim extract GALLERY -f {spec.name} --out {path.name}`"
+                )
+            if not isinstance(stored, dict):
+                raise npz.damaged(f"its _meta does not describe {spec.name}")
+            wanted = {"version": spec.version, "params": spec.param_values(params)}
+            found = {"version": stored.get("version"), "params": stored.get("params")}
+            if found != wanted:
+                raise UsageError(
+                    f"{path} holds {spec.name} {found}, but this search needs {wanted}; "
+                    "extract the gallery again with the same options"
+                )
+            paths = npz.array("paths", 1, kinds="U")
+            values = npz.array(spec.name, 2, kinds="u" if spec.kind == "hash" else "biuf")
+            width = spec.stored_width(params)
+            if values.shape != (len(paths), width):
+                raise npz.damaged(
+                    f"{spec.name} is {values.shape[0]}x{values.shape[1]}, but it lists "
+                    f"{len(paths)} paths and {spec.name} has {width} values per image"
+                )
+            return cls([str(p) for p in paths], values)
 
 
 @dataclass(frozen=True)
@@ -94,8 +103,8 @@ def rank(
 ) -> list[list[Match]]:
     """The ``k`` closest gallery items of each query, closest first.
 
-    ``exclude[q]`` lists gallery positions never returned for query ``q`` (itself,
-    copies of it); ``threshold`` keeps only matches within it (at most this
+    ``exclude[q]`` lists gallery positions never returned for query ``q`` (its own
+    file, see :func:`same_images`); ``threshold`` keeps only matches within it (at most this
     distance, at least this similarity).
     """
     extra = max((len(skip) for skip in exclude), default=0)
@@ -122,28 +131,16 @@ def _within(score: float, threshold: float | None, metric: Distance) -> bool:
 
 
 def same_images(query_paths: Sequence[str], gallery_paths: Sequence[str]) -> list[frozenset[int]]:
-    """For each query, the gallery positions of the same file or of a file with the same bytes."""
-    from imgsim.store import file_digest
+    """For each query, the gallery positions of the same file (the same resolved path).
 
-    def identity(path: str) -> tuple[str, bytes | None]:
-        real = os.path.realpath(path)
-        try:
-            return real, file_digest(Path(real).read_bytes())
-        except OSError:
-            return real, None
-
-    by_key: dict[object, set[int]] = {}
+    A byte-identical copy under another name is *not* the same file: finding such
+    copies is what a near-duplicate or memorisation search is for, so they stay, at
+    distance 0, ahead of every other match (ties go to the earlier gallery item).
+    """
+    by_path: dict[str, set[int]] = {}
     for position, path in enumerate(gallery_paths):
-        real, digest = identity(path)
-        by_key.setdefault(real, set()).add(position)
-        if digest is not None:
-            by_key.setdefault(digest, set()).add(position)
-    excluded = []
-    for path in query_paths:
-        real, digest = identity(path)
-        same = by_key.get(real, set()) | (by_key.get(digest, set()) if digest else set())
-        excluded.append(frozenset(same))
-    return excluded
+        by_path.setdefault(os.path.realpath(path), set()).add(position)
+    return [frozenset(by_path.get(os.path.realpath(path), ())) for path in query_paths]
 
 
 def near_duplicate_groups(

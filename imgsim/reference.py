@@ -4,9 +4,12 @@
 feature vectors, their mean and covariance, and which feature (name, parameters,
 version) made them. It is saved as a small ``.npz`` so that a CI job compares
 against a file instead of the reference images, and it refuses to be compared with
-vectors of another feature. :class:`SetScorer` scores batches of generated images
-in memory, for training loops; :func:`score_sets` is what both it and
-``imgsim compare --set`` run, so the numbers are the same.
+vectors of another feature. Features wider than
+:data:`~imgsim.metrics.sets.COVARIANCE_MAX_DIMENSION` get no covariance: fd is then
+refused, while kid and the k-NN metrics, which need none, still work.
+:class:`SetScorer` scores batches of generated images in memory, for training loops;
+:func:`score_sets` is what both it and ``imgsim compare --set`` run, so the numbers
+are the same.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,8 +27,13 @@ from imgsim.errors import UsageError
 from imgsim.features import DEFAULT_FEATURE, FeatureParams, FeatureSpec, check_params, get_feature
 from imgsim.metrics import sets
 
+if TYPE_CHECKING:
+    from imgsim.npzfile import ImgsimNpz
+
 Matrix = NDArray[np.float64]
 DEFAULT_SET_METRICS = ("fd", "kid", "precision", "recall", "density", "coverage")
+MIN_REFERENCE_IMAGES = 2
+"""A statistics file of fewer images would serve no set metric (see ``sets.min_set_size``)."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +66,9 @@ class ReferenceStats:
     version: int
     """The feature's version: vectors of another version are not comparable."""
     features: Matrix
-    gaussian: sets.Gaussian
+    gaussian: sets.Gaussian | None
+    """Mean and covariance for fd; ``None`` for a single vector, or for features wider
+    than :data:`~imgsim.metrics.sets.COVARIANCE_MAX_DIMENSION`."""
     imgsim_version: str = field(default="")
 
     @classmethod
@@ -74,12 +85,15 @@ class ReferenceStats:
         spec = get_feature(feature)
         params = params or FeatureParams()
         matrix = feature_matrix(spec, np.atleast_2d(features))
+        if len(matrix) == 0:
+            raise UsageError("features is empty: statistics need at least one vector")
+        wide = matrix.shape[1] > sets.COVARIANCE_MAX_DIMENSION
         return cls(
             feature=spec.name,
             params=spec.param_values(params),
             version=spec.version,
             features=matrix,
-            gaussian=sets.Gaussian.fit(matrix),
+            gaussian=None if wide or len(matrix) < 2 else sets.Gaussian.fit(matrix),
             imgsim_version=__version__,
         )
 
@@ -118,6 +132,18 @@ class ReferenceStats:
         """Number of reference images."""
         return len(self.features)
 
+    @property
+    def dimension(self) -> int:
+        """Length of the feature vectors."""
+        return int(self.features.shape[1])
+
+    @property
+    def mean(self) -> NDArray[np.float64]:
+        """Mean feature vector."""
+        if self.gaussian is not None:
+            return self.gaussian.mean
+        return np.asarray(self.features.mean(axis=0), dtype=np.float64)
+
     def check_compatible(self, feature: str, params: FeatureParams) -> None:
         """Refuse vectors of another feature, other options or another feature version."""
         spec = get_feature(feature)
@@ -131,53 +157,86 @@ class ReferenceStats:
             )
 
     def save(self, path: str | Path) -> None:
-        """Write an ``.npz`` (atomically) that :meth:`load` reads back exactly."""
+        """Write an ``.npz`` (atomically) that :meth:`load` reads back exactly: features and
+        mean, and the covariance when there is one."""
+        from imgsim.npzfile import STATISTICS
         from imgsim.output import write_npz
 
+        if self.count < MIN_REFERENCE_IMAGES:
+            raise UsageError(
+                f"statistics need at least {MIN_REFERENCE_IMAGES} images, got {self.count}: "
+                "fd and kid need 2 in each set, precision, recall, density and coverage "
+                "more than k"
+            )
         meta = {
-            "kind": "imgsim reference statistics",
+            "kind": STATISTICS.kind,
             "feature": self.feature,
             "params": self.params,
             "version": self.version,
             "imgsim_version": self.imgsim_version,
             "count": self.count,
         }
-        write_npz(
-            Path(path),
-            {
-                "features": self.features,
-                "mean": self.gaussian.mean,
-                "covariance": self.gaussian.covariance,
-                "_meta": np.array(json.dumps(meta)),
-            },
-        )
+        arrays = {"features": self.features, "mean": self.mean, "_meta": np.array(json.dumps(meta))}
+        if self.gaussian is not None:
+            arrays["covariance"] = self.gaussian.covariance
+        write_npz(Path(path), arrays)
 
     @classmethod
     def load(cls, path: str | Path) -> ReferenceStats:
-        """Read statistics written by :meth:`save` (``imgsim stats``)."""
-        try:
-            with np.load(Path(path), allow_pickle=False) as data:
-                meta = json.loads(str(data["_meta"]))
-                if meta.get("kind") != "imgsim reference statistics":
-                    raise KeyError("kind")
-                features = np.asarray(data["features"], dtype=np.float64)
-                gaussian = sets.Gaussian(
-                    np.asarray(data["mean"], dtype=np.float64),
-                    np.asarray(data["covariance"], dtype=np.float64),
-                    len(features),
-                )
-        except (OSError, ValueError, KeyError) as error:
-            raise UsageError(
-                f"{path}: not a statistics file written by `imgsim stats` ({error})"
-            ) from None
+        """Read statistics written by :meth:`save` (``imgsim stats``); any other file, or
+        one whose arrays disagree, raises a :class:`UsageError` naming it."""
+        from imgsim.npzfile import STATISTICS, read_npz
+
+        with read_npz(path, STATISTICS) as npz:
+            feature, params, version = _identity(npz)
+            features = npz.array("features", 2).astype(np.float64)
+            mean = npz.array("mean", 1).astype(np.float64)
+            covariance = (
+                npz.array("covariance", 2).astype(np.float64) if "covariance" in npz.names else None
+            )
+            _check_shapes(npz, features, mean, covariance)
+            imgsim_version = str(npz.meta.get("imgsim_version", ""))
         return cls(
-            feature=str(meta["feature"]),
-            params={str(k): int(v) for k, v in meta["params"].items()},
-            version=int(meta["version"]),
+            feature=feature,
+            params=params,
+            version=version,
             features=features,
-            gaussian=gaussian,
-            imgsim_version=str(meta.get("imgsim_version", "")),
+            gaussian=None if covariance is None else sets.Gaussian(mean, covariance, len(features)),
+            imgsim_version=imgsim_version,
         )
+
+
+def _identity(npz: ImgsimNpz) -> tuple[str, dict[str, int], int]:
+    """The feature, its options and its version, as a statistics file's ``_meta`` names them."""
+    feature, params, version = (npz.meta.get(key) for key in ("feature", "params", "version"))
+    if (
+        not isinstance(feature, str)
+        or not isinstance(params, dict)
+        or not all(type(value) is int for value in params.values())
+        or type(version) is not int
+    ):
+        raise npz.damaged("its _meta does not name the feature, its options and its version")
+    return feature, {str(name): value for name, value in params.items()}, version
+
+
+def _check_shapes(
+    npz: ImgsimNpz, features: Matrix, mean: Matrix, covariance: Matrix | None
+) -> None:
+    """The arrays of a statistics file agree with each other and with its ``_meta``."""
+    rows, dimension = features.shape
+    count = npz.meta.get("count", rows)
+    if rows == 0:
+        raise npz.damaged("it holds no feature vectors")
+    if count != rows:
+        raise npz.damaged(f"its _meta counts {count} images, but features has {rows} rows")
+    if mean.shape != (dimension,):
+        raise npz.damaged(f"mean has {mean.size} values for features of {dimension} dimensions")
+    if covariance is None:
+        if rows >= 2 and dimension <= sets.COVARIANCE_MAX_DIMENSION:
+            raise npz.damaged(f"it has no covariance for features of {dimension} dimensions")
+    elif covariance.shape != (dimension, dimension):
+        shape = "x".join(map(str, covariance.shape))
+        raise npz.damaged(f"covariance is {shape} for features of {dimension} dimensions")
 
 
 @dataclass(frozen=True)
@@ -198,11 +257,13 @@ def score_sets(
     a reference."""
     options = options or SetOptions()
     names = [sets.get_set_metric(name).name for name in metrics]
+    check_sets(reference, names, options, generated)
     values: dict[str, float] = {}
     notes: list[str] = []
     try:
         if "fd" in names:
-            result = sets.frechet_distance(reference.gaussian, sets.Gaussian.fit(generated))
+            real = reference.gaussian or sets.Gaussian.fit(reference.features)
+            result = sets.frechet_distance(real, sets.Gaussian.fit(generated))
             values["fd"] = result.value
             notes.extend(f"fd: {note}" for note in result.notes)
         if "kid" in names or "kid_std" in names:
@@ -218,6 +279,62 @@ def score_sets(
     except ValueError as error:
         raise UsageError(str(error)) from None
     return SetScores({name: values[name] for name in names}, tuple(notes))
+
+
+def check_sets(
+    reference: ReferenceStats,
+    metrics: Sequence[str],
+    options: SetOptions,
+    generated: Matrix | None = None,
+) -> None:
+    """Refuse, before any computation, sets too small for one of ``metrics``, fd on
+    features too wide for a covariance, and generated vectors of another dimension."""
+    counts = [("reference", reference.count)]
+    if generated is not None:
+        if generated.ndim != 2 or generated.shape[1] != reference.dimension:
+            raise UsageError(
+                f"the generated features have shape {generated.shape}, but the reference "
+                f"features have {reference.dimension} dimensions"
+            )
+        counts.append(("generated", len(generated)))
+    limit = sets.COVARIANCE_MAX_DIMENSION
+    for name in metrics:  # in the order asked for, so the first problem is the one reported
+        need = sets.min_set_size(name, options.k)
+        for label, count in counts:
+            if count < need:
+                raise UsageError(_too_few(name, need, label, count, options.k))
+        if name == "fd" and reference.dimension > limit:
+            raise UsageError(
+                f"fd needs the covariance of each set, and {_plain(reference)} has "
+                f"{reference.dimension:,} dimensions, more than the {limit:,} imgsim computes "
+                f"a covariance for ({sets.covariance_mebibytes(limit)} MiB); use "
+                f"{_narrower(reference)}, or kid, precision, recall, density or coverage, "
+                "which need no covariance"
+            )
+
+
+def _too_few(metric: str, need: int, label: str, count: int, k: int) -> str:
+    images = "image" if count == 1 else "images"
+    if metric in sets.PRDC:
+        return (
+            f"{metric} needs more than k={k} images in each set (k neighbours of each); "
+            f"the {label} set has {count} {images}: use a smaller k or more images"
+        )
+    why = " (for a covariance)" if metric == "fd" else ""
+    return f"{metric} needs at least {need} images in each set{why}; the {label} set has {count}"
+
+
+def _plain(reference: ReferenceStats) -> str:
+    options = ", ".join(f"{name} {value}" for name, value in reference.params.items())
+    return f"{reference.feature} ({options})" if options else reference.feature
+
+
+def _narrower(reference: ReferenceStats) -> str:
+    if "bins" in reference.params:
+        return "fewer bins"
+    if "hash_size" in reference.params:
+        return "a smaller hash_size"
+    return "a narrower feature"
 
 
 class SetScorer:
@@ -248,6 +365,7 @@ class SetScorer:
         reference.check_compatible(self.spec.name, self.params)
         self.metrics = [sets.get_set_metric(name).name for name in metrics]
         self.options = options or SetOptions()
+        check_sets(reference, self.metrics, self.options)
         self._rows: list[NDArray[np.generic]] = []
 
     def update(self, batch: NDArray[np.uint8] | Iterable[NDArray[np.uint8]]) -> None:
