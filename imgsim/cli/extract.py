@@ -127,6 +127,7 @@ def _write_extract_npz(
     import numpy as np
 
     from imgsim import __version__
+    from imgsim.npzfile import GALLERY
     from imgsim.output import write_npz
 
     paths: list[str] = []
@@ -143,6 +144,7 @@ def _write_extract_npz(
             len(paths), spec.stored_width(params)
         )
     meta = {
+        "kind": GALLERY.kind,  # so that a gallery given as statistics says what it is
         "imgsim_version": __version__,
         "features": {
             spec.name: {
