@@ -13,7 +13,6 @@ from imgsim.cli.common import (
     DEFAULT_MAX_PIXELS,
     BinsOption,
     CacheOption,
-    FeatureOption,
     FormatOption,
     HashSizeOption,
     MaxPixelsOption,
@@ -47,7 +46,15 @@ if TYPE_CHECKING:
 @handle_errors
 def extract(
     paths: Annotated[list[Path], typer.Argument(help="Image files and/or folders.")],
-    feature: FeatureOption = None,
+    feature: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--feature",
+            "-f",
+            help="Feature(s) to compute, required: repeatable or comma-separated "
+            "(see `imgsim list`).",
+        ),
+    ] = None,
     fmt: FormatOption = None,
     out: OutOption = None,
     size: SizeOption = None,
