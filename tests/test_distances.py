@@ -470,3 +470,9 @@ def test_every_distance_has_a_default_threshold_below_its_span(feature: str) -> 
             outside.append(name)
 
     assert outside == []
+
+
+def test_jensenshannon_of_a_subnormal_bin_is_finite() -> None:
+    # SciPy gives inf here: half of the smallest subnormal rounds to 0.
+    u, v = np.array([1.0, 5e-324, 0.0]), np.array([1.0, 0.0, 0.0])
+    assert imgsim.distance("jensenshannon", u, v) == pytest.approx(0.0, abs=1e-150)

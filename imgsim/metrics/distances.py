@@ -205,9 +205,15 @@ def _jensenshannon_kernel(a: Matrix, b: Matrix) -> Matrix:
     p = a / a.sum(axis=-1, keepdims=True)
     q = b / b.sum(axis=-1, keepdims=True)
     m = (p + q) / 2.0
+    # Where (p + q) / 2 underflows to 0 (a subnormal p), SciPy's log(p / m) is inf;
+    # log p - log(p + q) + log 2 is the finite value. Elsewhere p / m is kept: it is
+    # exactly 1 for equal bins, so that a histogram is at distance 0 from itself.
     with np.errstate(invalid="ignore", divide="ignore"):
-        left = np.where(p > 0, p * np.log(p / m), 0.0).sum(axis=-1)
-        right = np.where(q > 0, q * np.log(q / m), 0.0).sum(axis=-1)
+        log_m = np.log(p + q) - np.log(2.0)
+        log_p = np.where(m > 0, np.log(p / m), np.log(p) - log_m)
+        log_q = np.where(m > 0, np.log(q / m), np.log(q) - log_m)
+        left = np.where(p > 0, p * log_p, 0.0).sum(axis=-1)
+        right = np.where(q > 0, q * log_q, 0.0).sum(axis=-1)
     return np.asarray(np.sqrt(np.maximum((left + right) / 2.0, 0.0)), dtype=np.float64)
 
 
