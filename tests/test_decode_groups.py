@@ -70,6 +70,17 @@ def wheel_jpeg(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def turned_jpeg(wheel_jpeg: Path) -> Path:
+    """The wheel JPEG with an EXIF orientation of 6 (to be turned a quarter clockwise)."""
+    path = wheel_jpeg.with_name("turned.jpg")
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    with Image.open(wheel_jpeg) as image:
+        image.save(path, quality=90, exif=exif)
+    return path
+
+
+@pytest.fixture(scope="module")
 def colour_png(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("colour") / "astronaut.png"
     Image.fromarray(load_photo("astronaut")).save(path)
@@ -99,6 +110,16 @@ def test_phash_with_a_full_resolution_feature_is_phash_alone(wheel_jpeg: Path) -
 def test_thumb_with_color_hist_is_thumb_alone(wheel_jpeg: Path) -> None:
     together = _values(wheel_jpeg, "color_hist,phash,thumb")["thumb"]
     assert together == _values(wheel_jpeg, "thumb")["thumb"]
+
+
+def test_thumb_of_a_turned_jpeg_with_color_hist_is_thumb_alone(turned_jpeg: Path) -> None:
+    together = _values(turned_jpeg, "color_hist,thumb")["thumb"]
+    assert together == _values(turned_jpeg, "thumb")["thumb"]
+
+
+def test_thumb_of_a_jpeg_resized_by_size_with_color_hist_is_thumb_alone(wheel_jpeg: Path) -> None:
+    together = _values(wheel_jpeg, "color_hist,thumb", "--size", "500")["thumb"]
+    assert together == _values(wheel_jpeg, "thumb", "--size", "500")["thumb"]
 
 
 def test_color_hist_with_hashes_is_color_hist_alone(wheel_jpeg: Path) -> None:
@@ -139,7 +160,9 @@ def test_phash_after_a_run_with_color_hist_comes_from_the_store(wheel_jpeg: Path
     assert "0 computed, 1 from the store" in result.stderr
 
 
-def test_a_bad_file_is_decoded_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bad_file_is_not_decoded_for_each_feature(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import imgsim.decoding
     from imgsim.engine import extract_file
 
