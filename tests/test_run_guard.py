@@ -191,7 +191,7 @@ def test_a_closed_pipe_with_every_gate_passing_exits_0(pairs: tuple[Path, Path])
 @pytest.fixture(scope="module")
 def long_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Enough images for a run of a second or two with two workers."""
-    return _tiles(tmp_path_factory.mktemp("long") / "images", 240, 160)
+    return _tiles(tmp_path_factory.mktemp("long") / "images", 360, 160)
 
 
 def _children(pid: int) -> list[int]:
@@ -232,7 +232,7 @@ def _interrupt(images: Path, store: Path, signum: int, delay: float) -> tuple[in
 
 # The interpreter itself needs about 0.3 s before imgsim's code runs; a signal that
 # early ends Python before imgsim could do anything about it.
-_MOMENTS = [round(random.Random(12).uniform(0.45, 1.6), 3) for _ in range(20)]
+_MOMENTS = [milliseconds / 1000 for milliseconds in random.Random(12).sample(range(400, 1500), 20)]
 
 
 @pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
@@ -281,7 +281,7 @@ def test_a_rerun_after_an_interruption_gives_every_row(long_run: Path, tmp_path:
         env=dict(os.environ, IMGSIM_CACHE=str(store)),
         timeout=120,
     )
-    assert len(list(csv.DictReader(io.StringIO(rerun.stdout)))) == 240
+    assert len(list(csv.DictReader(io.StringIO(rerun.stdout)))) == 360
 
 
 def test_a_table_whose_reader_has_gone_exits_0_when_every_gate_passed(

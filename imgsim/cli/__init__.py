@@ -17,7 +17,9 @@ __all__ = ["app", "cache", "compare", "extract", "listing", "main", "rank", "set
 
 def main() -> None:
     """Console-script entry point."""
+    from imgsim.cli import guard
     from imgsim.memory import keep_freed_memory
 
     keep_freed_memory()
+    guard.run_as_program()
     app(prog_name="imgsim")

@@ -134,9 +134,23 @@ def _catch_signals() -> dict[int, SignalHandler]:
     return previous
 
 
+_in_main = False
+"""Whether the command runs as the ``imgsim`` program (not called in-process, as by tests)."""
+
+
+def run_as_program() -> None:
+    """Mark this process as the ``imgsim`` program: once its command has decided the exit
+    status, a late signal (during the interpreter's exit) cannot change it."""
+    global _in_main
+    _in_main = True
+
+
 def _restore_signals(handlers: dict[int, SignalHandler]) -> None:
     for number, handler in handlers.items():
-        signal.signal(number, handler if handler is not None else signal.SIG_DFL)
+        if _in_main:
+            signal.signal(number, signal.SIG_IGN)
+        else:
+            signal.signal(number, handler if handler is not None else signal.SIG_DFL)
 
 
 def exit_now(code: int) -> None:
