@@ -11,9 +11,11 @@ whatever the number of decodes.
 Where an RGB and a luma decode of a JPEG differ only in colour, one YCbCr decode
 serves both, bit for bit: libjpeg's luma output is the Y channel it decodes, and its
 RGB output is that Y channel and the chroma through a fixed-point table that
-:func:`_ycbcr_to_rgb` repeats. ``phash,color_hist`` on 1024x768 photographs thus
-costs one decode, not two (checked identical on 1,620 JPEGs of 9 sizes from 97x61 to
-2048x1536, 3 chroma subsamplings, baseline and progressive, DCT scales 1 to 1/8).
+:func:`_ycbcr_to_rgb` repeats (checked identical on 1,620 JPEGs of 9 sizes from 97x61
+to 2048x1536, 3 chroma subsamplings, baseline and progressive, DCT scales 1 to 1/8).
+``imgsim extract -f phash,color_hist --workers 1`` on 1024x768 photographs, marginal
+time per image: 2.47 ms when both read one RGB decode, 4.06 ms with a decode each,
+2.72 ms with the shared YCbCr decode (the table look-ups).
 """
 
 from __future__ import annotations
