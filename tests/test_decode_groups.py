@@ -196,6 +196,17 @@ def test_three_files_with_eight_workers_start_at_most_three(tmp_path: Path) -> N
     assert started <= 3
 
 
+def test_three_pairs_with_eight_workers_start_at_most_three(tmp_path: Path) -> None:
+    photo = np.asarray(Image.fromarray(load_photo("astronaut")).resize((64, 64)))
+    for side, shift in (("a", 0), ("b", 1)):
+        (tmp_path / side).mkdir()
+        for index in range(3):
+            image = Image.fromarray(np.roll(photo, index + shift, axis=0))
+            image.save(tmp_path / side / f"{index}.png")
+    arguments = ["compare", tmp_path / "a", tmp_path / "b", "-m", "ssim,phash", "--workers", "8"]
+    assert _processes_started(tmp_path, *arguments) <= 3
+
+
 def test_one_file_with_64_workers_starts_no_worker(tmp_path: Path) -> None:
     path = tmp_path / "one.png"
     Image.fromarray(load_photo("astronaut")).save(path)
