@@ -33,13 +33,13 @@ from PIL import Image
 
 from imgsim.features import FeatureParams, FeatureSpec
 from imgsim.images import (
-    _TRANSPOSE_FOR_ORIENTATION,
+    TRANSPOSE_FOR_ORIENTATION,
     DecodedImage,
-    _orientation,
-    _target_size,
     decode_upright_rgb,
+    exif_orientation,
     luma,
     resize_antialiased,
+    target_size,
 )
 
 _JPEG_SIGNATURE = b"\xff\xd8\xff"
@@ -190,18 +190,18 @@ def _decode_ycbcr(
         width, height = image.size
         if image.format != "JPEG" or not _reads_as_ycbcr(image) or width * height > max_pixels:
             return None
-        orientation = _orientation(image)
+        orientation = exif_orientation(image)
         if orientation in _SWAPS_SIDES:
             width, height = height, width
-        target = _target_size(width, height, decode.max_side)
+        target = target_size(width, height, decode.max_side)
         side = decode.min_side
         request = target if target is not None else (side, side) if side else None
         if request is None:
             return None
         image.draft("YCbCr", request[::-1] if orientation in _SWAPS_SIDES else request)
         image.load()
-        if orientation in _TRANSPOSE_FOR_ORIENTATION:
-            ycbcr = np.asarray(image.transpose(_TRANSPOSE_FOR_ORIENTATION[orientation]))
+        if orientation in TRANSPOSE_FOR_ORIENTATION:
+            ycbcr = np.asarray(image.transpose(TRANSPOSE_FOR_ORIENTATION[orientation]))
         else:
             ycbcr = np.asarray(image)
     rgb, y = _ycbcr_to_rgb(ycbcr), np.ascontiguousarray(ycbcr[:, :, 0])

@@ -49,7 +49,7 @@ with these names are taken from folders anyway, so that each is reported as unre
 with its format, instead of vanishing from the count."""
 
 _ORIENTATION_TAG = 0x0112
-_TRANSPOSE_FOR_ORIENTATION = {
+TRANSPOSE_FOR_ORIENTATION = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
     3: Image.Transpose.ROTATE_180,
     4: Image.Transpose.FLIP_TOP_BOTTOM,
@@ -257,18 +257,18 @@ def _decode(
         width, height = image.size
         if width * height > max_pixels:
             raise BadImage(path, f"{width}x{height} exceeds --max-pixels {max_pixels}")
-        orientation = _orientation(image)
+        orientation = exif_orientation(image)
         if orientation in (5, 6, 7, 8):
             width, height = height, width
-        target = _target_size(width, height, max_side)
+        target = target_size(width, height, max_side)
         request = target if target is not None else (min_side, min_side) if min_side else None
         if request is not None and image.format == "JPEG":
             if orientation in (5, 6, 7, 8):
                 request = (request[1], request[0])
             image.draft("L" if gray else None, request)
         image.load()
-        if orientation in _TRANSPOSE_FOR_ORIENTATION:
-            upright = image.transpose(_TRANSPOSE_FOR_ORIENTATION[orientation])
+        if orientation in TRANSPOSE_FOR_ORIENTATION:
+            upright = image.transpose(TRANSPOSE_FOR_ORIENTATION[orientation])
         else:
             upright = image
         if gray and upright.mode == "L" and "transparency" not in upright.info:
@@ -292,7 +292,8 @@ def luma(pixels: NDArray[np.uint8]) -> NDArray[np.uint8]:
     return np.asarray(Image.fromarray(np.ascontiguousarray(pixels)).convert("L"))
 
 
-def _orientation(image: Image.Image) -> int:
+def exif_orientation(image: Image.Image) -> int:
+    """The EXIF orientation tag (1 to 8; 1, upright as stored, when absent or broken)."""
     try:
         value = image.getexif().get(_ORIENTATION_TAG, 1)
     except Exception:  # a broken EXIF block leaves the image as stored
@@ -300,7 +301,8 @@ def _orientation(image: Image.Image) -> int:
     return value if isinstance(value, int) else 1
 
 
-def _target_size(width: int, height: int, max_side: int | None) -> tuple[int, int] | None:
+def target_size(width: int, height: int, max_side: int | None) -> tuple[int, int] | None:
+    """The size that fits ``width`` x ``height`` into ``max_side`` (``None``: it fits)."""
     if max_side is None or max(width, height) <= max_side:
         return None
     scale = max_side / max(width, height)
