@@ -217,6 +217,7 @@ def _interrupt(images: Path, store: Path, signum: int, delay: float) -> tuple[in
     process = subprocess.Popen(
         IMGSIM + args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
     )
+    _wait_until_the_command_runs(process)
     time.sleep(delay)
     workers = _children(process.pid) if process.poll() is None else []
     process.send_signal(signum)
@@ -230,9 +231,20 @@ def _interrupt(images: Path, store: Path, signum: int, delay: float) -> tuple[in
     return process.returncode, [pid for pid in workers if _is_running(pid)]
 
 
-# The interpreter itself needs about 0.3 s before imgsim's code runs; a signal that
-# early ends Python before imgsim could do anything about it.
-_MOMENTS = [milliseconds / 1000 for milliseconds in random.Random(12).sample(range(400, 1500), 20)]
+def _wait_until_the_command_runs(process: subprocess.Popen[bytes]) -> None:
+    """Until imgsim catches SIGTERM, i.e. its command has started: before that, the
+    interpreter is still starting and a signal ends it before any imgsim code runs."""
+    caught = Path(f"/proc/{process.pid}/status")
+    deadline = time.monotonic() + 30
+    while process.poll() is None and time.monotonic() < deadline:
+        mask = next(line for line in caught.read_text().splitlines() if line.startswith("SigCgt"))
+        if int(mask.split()[1], 16) & (1 << (signal.SIGTERM - 1)):
+            return
+        time.sleep(0.005)
+
+
+# Moments after the command started, within its run of about a second.
+_MOMENTS = [milliseconds / 1000 for milliseconds in random.Random(12).sample(range(0, 900), 20)]
 
 
 @pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
