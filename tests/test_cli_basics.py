@@ -144,3 +144,15 @@ def test_compare_of_a_folder_that_cannot_be_listed_sets_exit_status_3(
         "compare", locked_folder, locked_folder, "-m", "mse", "--no-cache", **_as_nobody()
     )
     assert result.returncode == 3
+
+
+def test_the_summary_counts_a_folder_that_cannot_be_listed(locked_folder: Path) -> None:
+    result = _run("extract", locked_folder, "-f", "ahash", "--no-cache", **_as_nobody())
+    assert result.stderr.splitlines()[-1].endswith("0 unreadable, 1 folder unreadable")
+
+
+def test_the_compare_summary_counts_a_folder_that_cannot_be_listed(locked_folder: Path) -> None:
+    result = _run(
+        "compare", locked_folder, locked_folder, "-m", "mse", "--no-cache", **_as_nobody()
+    )
+    assert result.stderr.splitlines()[-1].endswith("without a partner, 1 folder unreadable")

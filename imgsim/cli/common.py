@@ -311,7 +311,7 @@ class Tally:
         computed = self.done - self.stored - self.failed
         return (
             f"{plural(self.done, 'image')}: {computed} computed, {self.stored} from the store, "
-            f"{self.failed} unreadable"
+            f"{self.failed} unreadable{unreadable_folders_note()}"
         )
 
     def exit_code(self, skip_bad: bool) -> int:
@@ -325,8 +325,15 @@ _unread_folders: list[Path] = []
 def report_unreadable_folders(folders: Sequence[tuple[Path, str]]) -> None:
     """Name each folder that could not be listed; they set exit status 3 (see handle_errors)."""
     for folder, reason in folders:
-        sys.stderr.write(f"{one_line(str(folder))}: {reason}; its images are left out\n")
-    _unread_folders.extend(folder for folder, _ in folders)
+        if folder not in _unread_folders:  # the same folder may be walked twice (compare D D)
+            sys.stderr.write(f"{one_line(str(folder))}: {reason}; its images are left out\n")
+            _unread_folders.append(folder)
+
+
+def unreadable_folders_note() -> str:
+    """``, 1 folder unreadable`` for a summary line, when folders could not be listed."""
+    count = len(_unread_folders)
+    return f", {plural(count, 'folder')} unreadable" if count else ""
 
 
 def discover_images(paths: list[Path]) -> list[Path]:

@@ -37,6 +37,7 @@ from imgsim.cli.common import (
     report_unreadable_folders,
     resolve_format,
     split_names,
+    unreadable_folders_note,
 )
 from imgsim.errors import UsageError
 
@@ -270,7 +271,7 @@ def _unpaired_summary(pairing: Pairing) -> str:
     text = f"{plural(unpaired, 'file')} without a partner"
     if pairing.ambiguous:
         text += f", {len(pairing.ambiguous)} skipped for a shared name stem"
-    return text
+    return text + unreadable_folders_note()
 
 
 def _report_unpaired(pairing: Pairing, a: Path, b: Path) -> None:
