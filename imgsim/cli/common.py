@@ -22,6 +22,14 @@ if TYPE_CHECKING:
     from imgsim.store import FeatureStore
 
 EXIT_OK, EXIT_GATE_FAILED, EXIT_USAGE, EXIT_UNREADABLE = 0, 1, 2, 3
+
+
+def exit_status(*codes: int) -> int:
+    """The status of a run from what each part of it says: the lowest non-zero code wins
+    (a failed gate, 1, before unreadable inputs, 3: the verdict is what CI acts on)."""
+    return min((code for code in codes if code), default=EXIT_OK)
+
+
 DEFAULT_MAX_PIXELS = 89_478_485  # = imgsim.images.DEFAULT_MAX_PIXELS, kept here to stay light
 
 app = typer.Typer(

@@ -27,6 +27,7 @@ from imgsim.cli.common import (
     WorkersOption,
     app,
     emit,
+    exit_status,
     gate_json,
     handle_errors,
     one_line,
@@ -215,7 +216,7 @@ def compare(
         EXIT_USAGE if status.size_mismatches else EXIT_OK,
         EXIT_UNREADABLE if status.unreadable and not skip_bad else EXIT_OK,
     ]
-    raise typer.Exit(min((code for code in codes if code), default=EXIT_OK))
+    raise typer.Exit(exit_status(*codes))
 
 
 _AGGREGATES = ("mean", "min", "max", "median")

@@ -24,6 +24,7 @@ from imgsim.cli.common import (
     WorkersOption,
     app,
     emit,
+    exit_status,
     handle_errors,
     plural,
     report_gates,
@@ -147,7 +148,7 @@ def rank(
     codes.append(finish(query_tally, run, f"queries {query}"))
     if gallery_tally is not None:
         codes.append(finish(gallery_tally, run, f"gallery {gallery}"))
-    raise typer.Exit(min((code for code in codes if code), default=EXIT_OK))
+    raise typer.Exit(exit_status(*codes))
 
 
 @app.command(epilog="Example: imgsim duplicates generated/ -f phash --threshold 6")

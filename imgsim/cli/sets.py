@@ -28,6 +28,7 @@ from imgsim.cli.common import (
     app,
     discover_images,
     emit,
+    exit_status,
     gate_json,
     handle_errors,
     one_line,
@@ -156,7 +157,7 @@ def compare_sets(
     codes.append(finish(generated_tally, run, f"generated {generated}"))
     if reference_tally is not None:
         codes.append(finish(reference_tally, run, f"reference {reference}"))
-    raise typer.Exit(min((code for code in codes if code), default=EXIT_OK))
+    raise typer.Exit(exit_status(*codes))
 
 
 # --------------------------------------------------------------------------- stats
@@ -291,7 +292,7 @@ def diversity(
     report_gates(verdicts, quiet=quiet, keys=("path",))
     codes = [EXIT_GATE_FAILED if any(not v.passed for v in verdicts) else EXIT_OK]
     codes.append(finish(tally, run, "diversity"))
-    raise typer.Exit(min((code for code in codes if code), default=EXIT_OK))
+    raise typer.Exit(exit_status(*codes))
 
 
 def no_default_threshold(distance: str, feature: str) -> str:
