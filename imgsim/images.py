@@ -21,14 +21,13 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, UnidentifiedImageError
 
+from imgsim.defaults import DEFAULT_MAX_PIXELS as DEFAULT_MAX_PIXELS
 from imgsim.errors import BadImage, UsageError
 
 # imgsim enforces its own, configurable limit (``--max-pixels``) and must see the
 # size of a decompression bomb to report it, so Pillow's built-in check is off.
 Image.MAX_IMAGE_PIXELS = None
 
-DEFAULT_MAX_PIXELS = 89_478_485
-"""Pillow's default decompression-bomb threshold, used as ``--max-pixels``."""
 
 IMAGE_EXTENSIONS = frozenset(
     {

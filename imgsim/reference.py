@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from imgsim.defaults import DEFAULT_SEED
 from imgsim.errors import UsageError
 from imgsim.features import DEFAULT_FEATURE, FeatureParams, FeatureSpec, check_params, get_feature
 from imgsim.metrics import sets
@@ -44,7 +45,7 @@ class SetOptions:
     """Neighbours of precision, recall, density and coverage."""
     subsets: int = sets.DEFAULT_SUBSETS
     subset_size: int = sets.DEFAULT_SUBSET_SIZE
-    seed: int = 0
+    seed: int = DEFAULT_SEED
 
 
 def feature_matrix(spec: FeatureSpec, stored: NDArray[np.generic]) -> Matrix:

@@ -12,6 +12,13 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from imgsim.cli import guard
+from imgsim.defaults import DEFAULT_BINS as DEFAULT_BINS
+from imgsim.defaults import DEFAULT_HASH_SIZE as DEFAULT_HASH_SIZE
+from imgsim.defaults import DEFAULT_K as DEFAULT_K
+from imgsim.defaults import DEFAULT_MAX_PIXELS as DEFAULT_MAX_PIXELS
+from imgsim.defaults import DEFAULT_SEED as DEFAULT_SEED
+from imgsim.defaults import DEFAULT_SUBSET_SIZE as DEFAULT_SUBSET_SIZE
+from imgsim.defaults import DEFAULT_SUBSETS as DEFAULT_SUBSETS
 from imgsim.errors import ImgsimError, UsageError
 from imgsim.output import Format
 
@@ -29,8 +36,6 @@ def exit_status(*codes: int) -> int:
     (a failed gate, 1, before unreadable inputs, 3: the verdict is what CI acts on)."""
     return min((code for code in codes if code), default=EXIT_OK)
 
-
-DEFAULT_MAX_PIXELS = 89_478_485  # = imgsim.images.DEFAULT_MAX_PIXELS, kept here to stay light
 
 app = typer.Typer(
     name="imgsim",
@@ -79,6 +84,15 @@ HashSizeOption = Annotated[
 BinsOption = Annotated[
     int, typer.Option("--bins", min=1, max=64, help="color_hist bins per channel.")
 ]
+KOption = Annotated[
+    int,
+    typer.Option("--k", "-k", min=1, help="With --set: neighbours of precision … coverage."),
+]
+SubsetsOption = Annotated[int, typer.Option("--subsets", min=1, help="With --set: kid subsets.")]
+SubsetSizeOption = Annotated[
+    int, typer.Option("--subset-size", min=2, help="With --set: images per kid subset.")
+]
+SeedOption = Annotated[int, typer.Option("--seed", help="With --set: kid's random seed.")]
 CacheOption = Annotated[
     Path | None,
     typer.Option(
@@ -306,14 +320,18 @@ class Tally:
 
     def watch(self, results: Iterator[ImageResult], *, skip_bad: bool) -> Iterator[ImageResult]:
         for result in results:
-            self.done += 1
-            self.stored += result.stored
-            if result.error is not None:
-                self.failed += 1
-                sys.stderr.write(f"{one_line(str(result.path))}: {result.error}\n")
-                if skip_bad:
-                    continue
+            self.observe(result)
+            if result.error is not None and skip_bad:
+                continue
             yield result
+
+    def observe(self, result: ImageResult) -> None:
+        """Count one result; an unreadable file is reported on stderr as it comes."""
+        self.done += 1
+        self.stored += result.stored
+        if result.error is not None:
+            self.failed += 1
+            sys.stderr.write(f"{one_line(str(result.path))}: {result.error}\n")
 
     def summary(self) -> str:
         computed = self.done - self.stored - self.failed

@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from imgsim.cli.common import (
+    DEFAULT_BINS,
+    DEFAULT_HASH_SIZE,
+    DEFAULT_K,
     DEFAULT_MAX_PIXELS,
+    DEFAULT_SEED,
+    DEFAULT_SUBSET_SIZE,
+    DEFAULT_SUBSETS,
     EXIT_GATE_FAILED,
     EXIT_OK,
     EXIT_UNREADABLE,
@@ -19,11 +25,15 @@ from imgsim.cli.common import (
     CacheOption,
     FormatOption,
     HashSizeOption,
+    KOption,
     MaxPixelsOption,
     NoCacheOption,
     OutOption,
     QuietOption,
+    SeedOption,
     SkipBadOption,
+    SubsetSizeOption,
+    SubsetsOption,
     WorkersOption,
     app,
     emit,
@@ -86,8 +96,8 @@ def compare(
     quiet: QuietOption = False,
     skip_bad: SkipBadOption = False,
     max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
-    hash_size: HashSizeOption = 8,
-    bins: BinsOption = 8,
+    hash_size: HashSizeOption = DEFAULT_HASH_SIZE,
+    bins: BinsOption = DEFAULT_BINS,
     cache: CacheOption = None,
     no_cache: NoCacheOption = False,
     set_: Annotated[
@@ -104,17 +114,10 @@ def compare(
             "--feature", "-f", help="With --set: the feature [default: see `imgsim list`]."
         ),
     ] = None,
-    k: Annotated[
-        int,
-        typer.Option("--k", "-k", min=1, help="With --set: neighbours of precision … coverage."),
-    ] = 5,
-    subsets: Annotated[
-        int, typer.Option("--subsets", min=1, help="With --set: kid subsets.")
-    ] = 100,
-    subset_size: Annotated[
-        int, typer.Option("--subset-size", min=2, help="With --set: images per kid subset.")
-    ] = 1000,
-    seed: Annotated[int, typer.Option("--seed", help="With --set: kid's random seed.")] = 0,
+    k: KOption = DEFAULT_K,
+    subsets: SubsetsOption = DEFAULT_SUBSETS,
+    subset_size: SubsetSizeOption = DEFAULT_SUBSET_SIZE,
+    seed: SeedOption = DEFAULT_SEED,
 ) -> None:
     """Score each image of A against its reference in B: one row per pair.
 

@@ -15,6 +15,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from imgsim.defaults import DEFAULT_BINS, DEFAULT_HASH_SIZE
 from imgsim.errors import UsageError
 from imgsim.features import color, hashes, pixels
 
@@ -26,9 +27,9 @@ RGBArray = NDArray[np.uint8]
 class FeatureParams:
     """The options that change what features compute (part of every cache key)."""
 
-    hash_size: int = 8
+    hash_size: int = DEFAULT_HASH_SIZE
     """Side of the bit grid of the perceptual hashes: ``hash_size**2`` bits."""
-    bins: int = 8
+    bins: int = DEFAULT_BINS
     """Bins per channel of ``color_hist``: ``bins**3`` values."""
 
     def __post_init__(self) -> None:

@@ -23,15 +23,15 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from imgsim.defaults import DEFAULT_K as DEFAULT_K
+from imgsim.defaults import DEFAULT_SUBSET_SIZE as DEFAULT_SUBSET_SIZE
+from imgsim.defaults import DEFAULT_SUBSETS as DEFAULT_SUBSETS
 from imgsim.errors import UsageError
 from imgsim.metrics.search import distance_blocks, kth_neighbour_distances
 
 Matrix = NDArray[np.float64]
 Vector = NDArray[np.float64]
 
-DEFAULT_K = 5
-DEFAULT_SUBSETS = 100
-DEFAULT_SUBSET_SIZE = 1000
 _CLIP_REPORT = 1e-6
 """Negative eigenvalues larger than this (relative to the largest) are reported."""
 COVARIANCE_MAX_DIMENSION = 4096
