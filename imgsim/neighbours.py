@@ -83,13 +83,10 @@ def search_values(
     spec: FeatureSpec, metric: Distance, values: NDArray[np.generic]
 ) -> NDArray[np.generic]:
     """What the search compares: packed bits for hamming, float vectors otherwise."""
-    from imgsim.reference import feature_matrix
-
+    metric.require_hash(spec)
     if metric.needs_bits:
-        if spec.kind != "hash":
-            raise UsageError(f"distance {metric.name} works on hashes, not on {spec.name}")
         return np.asarray(values, dtype=np.uint8)
-    return feature_matrix(spec, values)
+    return spec.vectors(values)
 
 
 def rank(
@@ -125,9 +122,7 @@ def rank(
 
 
 def _within(score: float, threshold: float | None, metric: Distance) -> bool:
-    if threshold is None:
-        return True
-    return score >= threshold if metric.higher_is_closer else score <= threshold
+    return threshold is None or metric.is_within(score, threshold)
 
 
 def same_images(query_paths: Sequence[str], gallery_paths: Sequence[str]) -> list[frozenset[int]]:
@@ -157,7 +152,7 @@ def near_duplicate_groups(
         return item
 
     for row, column, block in distance_blocks(values, values, metric.name):
-        near = block >= threshold if metric.higher_is_closer else block <= threshold
+        near = metric.is_within(block, threshold)
         rows, columns = np.nonzero(near)
         for a, b in zip((rows + row).tolist(), (columns + column).tolist(), strict=True):
             if a < b:

@@ -300,7 +300,7 @@ def feature_values(
         spec = get_feature(metric.name)
         u, v = features_a[metric.name], features_b[metric.name]
         if spec.kind == "hash" and metric.distance != "hamming":
-            u, v = np.unpackbits(u), np.unpackbits(v)  # type: ignore[arg-type]
+            u, v = spec.vectors(u[None, :])[0], spec.vectors(v[None, :])[0]
         score = float(pairwise(str(metric.distance), u, v)[0, 0])
         values[metric.column] = int(score) if metric.distance == "hamming" else score
     return values

@@ -50,11 +50,7 @@ class SetOptions:
 
 def feature_matrix(spec: FeatureSpec, stored: NDArray[np.generic]) -> Matrix:
     """Stored feature values (N, width) as float64 vectors: hash bits unpacked to 0/1."""
-    values = np.asarray(stored)
-    if spec.kind == "hash":
-        bits = np.unpackbits(values.astype(np.uint8, copy=False), axis=1)
-        return bits[:, : values.shape[1] * 8].astype(np.float64)
-    return values.astype(np.float64)
+    return spec.vectors(stored)
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,14 @@ class FeatureSpec:
         """
         return self.compute(image, params, reduced)
 
+    def vectors(self, stored: NDArray[np.generic]) -> NDArray[np.float64]:
+        """Stored values (N, width) as float64 vectors: hash bits unpacked to 0/1."""
+        values = np.asarray(stored)
+        if self.kind == "hash":
+            bits = np.unpackbits(values.astype(np.uint8, copy=False), axis=1)
+            return bits[:, : values.shape[1] * 8].astype(np.float64)
+        return values.astype(np.float64)
+
     @property
     def stored_dtype(self) -> type[np.generic]:
         """``uint8`` for packed hash bits, ``float32`` for every other feature."""

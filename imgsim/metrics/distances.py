@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -89,6 +89,25 @@ class Distance:
     def direction(self) -> str:
         """``higher`` or ``lower``: which values mean closer."""
         return "higher" if self.higher_is_closer else "lower"
+
+    def require_hash(self, spec: FeatureSpec, argument: str = "distance") -> None:
+        """Raise a :class:`UsageError` when this distance needs hash bits and ``spec``
+        is not a hash; ``argument`` names the distance in the message."""
+        if self.needs_bits and spec.kind != "hash":
+            raise UsageError(f"{argument} {self.name} works on hashes, not on {spec.name}")
+
+    @overload
+    def is_within(self, values: float, threshold: float) -> bool: ...
+    @overload
+    def is_within(self, values: NDArray[np.float64], threshold: float) -> NDArray[np.bool_]: ...
+
+    def is_within(
+        self, values: float | NDArray[np.float64], threshold: float
+    ) -> bool | NDArray[np.bool_]:
+        """Whether ``values`` (a float or an array) are within ``threshold``: at most it
+        for a distance, at least it for a similarity."""
+        within = values >= threshold if self.higher_is_closer else values <= threshold
+        return within if isinstance(within, np.ndarray) else bool(within)
 
 
 # --------------------------------------------------------------------------- helpers
