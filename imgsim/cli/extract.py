@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from imgsim.cli.common import (
+    DEFAULT_BINS,
+    DEFAULT_HASH_SIZE,
     DEFAULT_MAX_PIXELS,
     BinsOption,
     CacheOption,
@@ -62,8 +64,8 @@ def extract(
     quiet: QuietOption = False,
     skip_bad: SkipBadOption = False,
     max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
-    hash_size: HashSizeOption = 8,
-    bins: BinsOption = 8,
+    hash_size: HashSizeOption = DEFAULT_HASH_SIZE,
+    bins: BinsOption = DEFAULT_BINS,
     cache: CacheOption = None,
     no_cache: NoCacheOption = False,
 ) -> None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from imgsim.cli.common import (
-    EXIT_GATE_FAILED,
-    EXIT_OK,
+    DEFAULT_BINS,
+    DEFAULT_HASH_SIZE,
     BinsOption,
     CacheOption,
     FeatureOption,
@@ -20,22 +20,20 @@ from imgsim.cli.common import (
     OutOption,
     QuietOption,
     SkipBadOption,
-    Tally,
     WorkersOption,
     app,
-    emit,
     exit_status,
     handle_errors,
     plural,
-    report_gates,
     resolve_format,
 )
 from imgsim.cli.sets import (
     NEAR_DUPLICATE_RULE,
     FeatureRun,
-    extract_set,
-    finish,
-    gates_epilogue,
+    SetReader,
+    emit_outcome,
+    gates_status,
+    near_duplicate_limit,
     no_default_threshold,
     resolve_feature,
 )
@@ -44,8 +42,6 @@ from imgsim.errors import UsageError
 DistanceOption = Annotated[
     str | None, typer.Option("--distance", "-d", help="Distance [default: the feature's own].")
 ]
-_KEYS = ("query", "match")
-"""A failing row of a rank gate is named by its query and match."""
 ThresholdOption = Annotated[
     float | None,
     typer.Option(
@@ -86,8 +82,8 @@ def rank(
     workers: WorkersOption = None,
     quiet: QuietOption = False,
     skip_bad: SkipBadOption = False,
-    hash_size: HashSizeOption = 8,
-    bins: BinsOption = 8,
+    hash_size: HashSizeOption = DEFAULT_HASH_SIZE,
+    bins: BinsOption = DEFAULT_BINS,
     cache: CacheOption = None,
     no_cache: NoCacheOption = False,
 ) -> None:
@@ -100,10 +96,9 @@ def rank(
     `imgsim duplicates DIR`.
     """
     from imgsim.features import FeatureParams, get_feature
-    from imgsim.gates import check_rows, parse_gates
+    from imgsim.gates import parse_gates
+    from imgsim.jobs.search import RANK_KEYS, nearest
     from imgsim.metrics.distances import get_distance
-    from imgsim.neighbours import Gallery, same_images, search_values
-    from imgsim.neighbours import rank as search
 
     params = FeatureParams(hash_size=hash_size, bins=bins)
     run = FeatureRun(
@@ -111,44 +106,28 @@ def rank(
     )
     spec = get_feature(run.feature)
     metric = get_distance(distance or spec.default_distance)
-    column = metric.name
-    gates = parse_gates(gate or [], [column])
-    if gallery.suffix.lower() == ".npz" and gallery.is_file():
-        index = Gallery.load(gallery, spec, params)
-        gallery_tally = None
-    else:
-        gallery_tally = Tally()
-        index = Gallery(*extract_set([gallery], run, gallery_tally))
-    query_tally = Tally()
-    query_paths, query_values = extract_set([query], run, query_tally)
-    exclude = same_images(query_paths, index.paths) if exclude_self else ()
-    matches = search(
-        search_values(spec, metric, query_values),
-        search_values(spec, metric, index.values),
-        k,
-        metric,
-        exclude=exclude,
+    gates = parse_gates(gate or [], [metric.name])
+    reader = SetReader(run)
+    outcome = nearest(
+        query,
+        gallery,
+        feature=spec.name,
+        params=params,
+        distance=metric.name,
+        k=k,
+        source=reader,
+        exclude_self=exclude_self,
         threshold=threshold,
+        gates=gates,
     )
-    rows: list[dict[str, Any]] = [
-        {"query": path, "rank": match.rank, "match": index.paths[match.index], column: match.score}
-        for path, found in zip(query_paths, matches, strict=True)
-        for match in found
-    ]
-    verdicts = check_rows(gates, rows, [column])
-    emit(
-        iter(rows),
-        ["query", "rank", "match", column],
-        resolve_format(fmt, out),
-        out,
-        gates_epilogue(verdicts, _KEYS, rows=rows, columns=[column]),
+    emit_outcome(outcome, resolve_format(fmt, out), out, quiet=quiet, keys=RANK_KEYS)
+    raise typer.Exit(
+        exit_status(
+            gates_status(outcome),
+            reader.finish("queries", f"queries {query}"),
+            reader.finish("gallery", f"gallery {gallery}"),
+        )
     )
-    report_gates(verdicts, quiet=quiet, keys=_KEYS)
-    codes = [EXIT_GATE_FAILED if any(not v.passed for v in verdicts) else EXIT_OK]
-    codes.append(finish(query_tally, run, f"queries {query}"))
-    if gallery_tally is not None:
-        codes.append(finish(gallery_tally, run, f"gallery {gallery}"))
-    raise typer.Exit(exit_status(*codes))
 
 
 @app.command(epilog="Example: imgsim duplicates generated/ -f phash --threshold 6")
@@ -169,8 +148,8 @@ def duplicates(
     workers: WorkersOption = None,
     quiet: QuietOption = False,
     skip_bad: SkipBadOption = False,
-    hash_size: HashSizeOption = 8,
-    bins: BinsOption = 8,
+    hash_size: HashSizeOption = DEFAULT_HASH_SIZE,
+    bins: BinsOption = DEFAULT_BINS,
     cache: CacheOption = None,
     no_cache: NoCacheOption = False,
 ) -> None:
@@ -180,8 +159,8 @@ def duplicates(
     through other images of the group; each group is listed once.
     """
     from imgsim.features import FeatureParams, get_feature
-    from imgsim.metrics.distances import get_distance, near_duplicate_threshold
-    from imgsim.neighbours import near_duplicate_groups, search_values
+    from imgsim.jobs.search import duplicate_groups
+    from imgsim.metrics.distances import get_distance
 
     params = FeatureParams(hash_size=hash_size, bins=bins)
     run = FeatureRun(
@@ -189,26 +168,23 @@ def duplicates(
     )
     spec = get_feature(run.feature)
     metric = get_distance(distance or spec.default_distance)
-    limit = (
-        threshold if threshold is not None else near_duplicate_threshold(metric.name, spec, params)
-    )
+    limit = near_duplicate_limit(threshold, metric.name, run)
     if limit is None:
         raise UsageError(no_default_threshold(metric.name, spec.name))
-    tally = Tally()
-    names, values = extract_set(paths, run, tally)
-    groups = near_duplicate_groups(search_values(spec, metric, values), metric, limit)
-    rows = [
-        {"group": number, "size": len(members), "path": names[member]}
-        for number, members in enumerate(groups, start=1)
-        for member in members
-    ]
-    # Groups are not scores: no summary and no gates, but the same JSON object.
-    epilogue = gates_epilogue([], rows=rows, columns=[])
-    emit(iter(rows), ["group", "size", "path"], resolve_format(fmt, out), out, epilogue)
+    reader = SetReader(run)
+    outcome = duplicate_groups(
+        paths,
+        feature=spec.name,
+        params=params,
+        distance=metric.name,
+        threshold=limit,
+        source=reader,
+    )
+    emit_outcome(outcome, resolve_format(fmt, out), out, quiet=quiet)
     if not quiet:
-        grouped = sum(len(members) for members in groups)
+        groups, grouped = outcome.counts["groups"], outcome.counts["images"]
         sys.stderr.write(
-            f"imgsim: {plural(len(groups), 'group')} of near-duplicates "
+            f"imgsim: {plural(groups, 'group')} of near-duplicates "
             f"({plural(grouped, 'image')}) within {metric.name} {limit:g}\n"
         )
-    raise typer.Exit(finish(tally, run, "duplicates"))
+    raise typer.Exit(reader.finish("set", "duplicates"))

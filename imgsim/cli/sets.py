@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from imgsim.cli.common import (
+    DEFAULT_BINS,
+    DEFAULT_HASH_SIZE,
     EXIT_GATE_FAILED,
     EXIT_OK,
     ROW_KEYS,
@@ -41,11 +43,10 @@ from imgsim.cli.common import (
 from imgsim.errors import UsageError
 
 if TYPE_CHECKING:
-    import numpy as np
-    from numpy.typing import NDArray
-
     from imgsim.features import FeatureParams
     from imgsim.gates import GateResult
+    from imgsim.jobs.features import FeatureSet
+    from imgsim.jobs.outcome import Outcome
     from imgsim.output import Epilogue, Format
     from imgsim.reference import SetOptions
 
@@ -71,29 +72,40 @@ class FeatureRun:
     skip_bad: bool
 
 
-def extract_set(
-    paths: list[Path], run: FeatureRun, tally: Tally
-) -> tuple[list[str], NDArray[np.generic]]:
-    """Paths and stored feature values of every readable image under ``paths`` (unreadable
-    ones are reported on stderr by ``tally``)."""
-    import numpy as np
+class SetReader:
+    """The feature source of a set command: each set is discovered, read through the store
+    with a progress bar and tallied, its unreadable files reported on stderr as they come."""
 
-    from imgsim.engine import ExtractOptions, extract_files
-    from imgsim.features import get_feature
+    def __init__(self, run: FeatureRun) -> None:
+        self.run = run
+        self.tallies: dict[str, Tally] = {}
 
-    spec = get_feature(run.feature)
-    files = discover_images(paths)
-    options = ExtractOptions(features=(spec.name,), params=run.params)
-    rows = []
-    names = []
-    with open_store(run.cache, run.no_cache) as store, progress_bar(len(files), run.quiet) as bar:
-        results = extract_files(files, options, workers=run.workers, progress=bar, store=store)
-        for result in tally.watch(results, skip_bad=True):
-            names.append(str(result.path))
-            rows.append(result.features[spec.name])
-    if not rows:
-        raise UsageError(f"no readable images in {', '.join(map(str, paths))}")
-    return names, np.stack(rows)
+    def __call__(self, inputs: Sequence[Path], role: str) -> FeatureSet:
+        from imgsim.jobs.features import features_of
+
+        run = self.run
+        tally = self.tallies[role] = Tally()
+        files = discover_images(list(inputs))
+        with (
+            open_store(run.cache, run.no_cache) as store,
+            progress_bar(len(files), run.quiet) as bar,
+        ):
+            found = features_of(
+                files,
+                run.feature,
+                run.params,
+                store=store,
+                workers=run.workers,
+                progress=bar,
+                on_result=tally.observe,
+            )
+        return found.require_images(inputs)
+
+    def finish(self, role: str, what: str) -> int:
+        """The summary line of the set read as ``role`` (none if it was not read), and its
+        exit status."""
+        tally = self.tallies.get(role)
+        return EXIT_OK if tally is None else finish(tally, self.run, what)
 
 
 def resolve_feature(feature: list[str] | None, command: str = "compare --set") -> str:
@@ -126,38 +138,54 @@ def compare_sets(
     out: Path | None,
 ) -> None:
     """``imgsim compare GEN REF --set``: one row of set metrics, gates on it."""
-    from imgsim.features import get_feature
-    from imgsim.gates import check_rows, parse_gates
+    from imgsim.gates import parse_gates
+    from imgsim.jobs.sets import score_set
     from imgsim.metrics.sets import get_set_metric
-    from imgsim.reference import DEFAULT_SET_METRICS, ReferenceStats, feature_matrix, score_sets
+    from imgsim.reference import DEFAULT_SET_METRICS
 
     names = [get_set_metric(name).name for name in metrics or DEFAULT_SET_METRICS]
     parsed_gates = parse_gates(gates, names)  # both checked before any image is read
     output_format = resolve_format(fmt, out)
-    spec = get_feature(run.feature)
-    if reference.is_file() and reference.suffix.lower() == ".npz":
-        stats = ReferenceStats.load(reference)
-        stats.check_compatible(spec.name, run.params)
-        reference_tally = None
-    else:
-        reference_tally = Tally()
-        _, reference_values = extract_set([reference], run, reference_tally)
-        stats = ReferenceStats.from_features(reference_values, spec.name, run.params)
-    generated_tally = Tally()
-    _, generated_values = extract_set([generated], run, generated_tally)
-    scores = score_sets(stats, feature_matrix(spec, generated_values), names, set_options)
-    for note in scores.notes:
+    reader = SetReader(run)
+    outcome = score_set(
+        generated,
+        reference,
+        names,
+        feature=run.feature,
+        params=run.params,
+        options=set_options,
+        source=reader,
+        gates=parsed_gates,
+    )
+    for note in outcome.notes:
         sys.stderr.write(f"imgsim: note: {one_line(note)}\n")
-    row: dict[str, Any] = {"a": str(generated), "b": str(reference), **scores.values}
-    verdicts = check_rows(parsed_gates, [row], names)
-    epilogue = gates_epilogue(verdicts, rows=[row], columns=names)
-    emit(iter([row]), ["a", "b", *names], output_format, out, epilogue)
-    report_gates(verdicts, quiet=run.quiet)
-    codes = [EXIT_GATE_FAILED if any(not v.passed for v in verdicts) else EXIT_OK]
-    codes.append(finish(generated_tally, run, f"generated {generated}"))
-    if reference_tally is not None:
-        codes.append(finish(reference_tally, run, f"reference {reference}"))
-    raise typer.Exit(exit_status(*codes))
+    emit_outcome(outcome, output_format, out, quiet=run.quiet)
+    raise typer.Exit(
+        exit_status(
+            gates_status(outcome),
+            reader.finish("generated", f"generated {generated}"),
+            reader.finish("reference", f"reference {reference}"),
+        )
+    )
+
+
+def emit_outcome(
+    outcome: Outcome,
+    fmt: Format,
+    out: Path | None,
+    *,
+    quiet: bool,
+    keys: Sequence[str] = ROW_KEYS,
+) -> None:
+    """The rows of a job (JSON: with the summary of its scores and its gates), then each
+    gate's verdict on stderr (``keys`` name a failing row)."""
+    epilogue = gates_epilogue(outcome.verdicts, keys, rows=outcome.rows, columns=outcome.scored)
+    emit(iter(outcome.rows), outcome.columns, fmt, out, epilogue)
+    report_gates(outcome.verdicts, quiet=quiet, keys=keys)
+
+
+def gates_status(outcome: Outcome) -> int:
+    return EXIT_OK if outcome.gates_held else EXIT_GATE_FAILED
 
 
 # --------------------------------------------------------------------------- stats
@@ -172,8 +200,8 @@ def stats(
     workers: WorkersOption = None,
     quiet: QuietOption = False,
     skip_bad: SkipBadOption = False,
-    hash_size: HashSizeOption = 8,
-    bins: BinsOption = 8,
+    hash_size: HashSizeOption = DEFAULT_HASH_SIZE,
+    bins: BinsOption = DEFAULT_BINS,
     cache: CacheOption = None,
     no_cache: NoCacheOption = False,
 ) -> None:
@@ -183,7 +211,7 @@ def stats(
     reference images: `imgsim compare generated/ reference.npz --set`.
     """
     from imgsim.features import FeatureParams
-    from imgsim.reference import ReferenceStats
+    from imgsim.jobs.sets import reference_stats
 
     if out.suffix.lower() != ".npz":
         raise UsageError(f"--out must name an .npz file, got {out}")
@@ -191,16 +219,15 @@ def stats(
     run = FeatureRun(
         resolve_feature(feature, "stats"), params, workers, cache, no_cache, quiet, skip_bad
     )
-    tally = Tally()
-    _, values = extract_set(paths, run, tally)
-    reference = ReferenceStats.from_features(values, run.feature, params)
+    reader = SetReader(run)
+    reference = reference_stats(paths, feature=run.feature, params=params, source=reader)
     reference.save(out)
     if not quiet:
         sys.stderr.write(
             f"imgsim: wrote statistics of {reference.count} images "
             f"({reference.feature}, {reference.features.shape[1]} dimensions) to {out}\n"
         )
-    raise typer.Exit(finish(tally, run, "reference"))
+    raise typer.Exit(reader.finish("set", "reference"))
 
 
 # --------------------------------------------------------------------------- diversity
@@ -231,8 +258,8 @@ def diversity(
     workers: WorkersOption = None,
     quiet: QuietOption = False,
     skip_bad: SkipBadOption = False,
-    hash_size: HashSizeOption = 8,
-    bins: BinsOption = 8,
+    hash_size: HashSizeOption = DEFAULT_HASH_SIZE,
+    bins: BinsOption = DEFAULT_BINS,
     cache: CacheOption = None,
     no_cache: NoCacheOption = False,
 ) -> None:
@@ -243,10 +270,9 @@ def diversity(
     score and many near-duplicate pairs.
     """
     from imgsim.features import FeatureParams, get_feature
-    from imgsim.gates import check_rows, parse_gates
-    from imgsim.metrics.distances import get_distance, near_duplicate_threshold
-    from imgsim.metrics.sets import diversity as measure
-    from imgsim.reference import feature_matrix
+    from imgsim.gates import parse_gates
+    from imgsim.jobs.sets import DIVERSITY_SCORES, diversity_of
+    from imgsim.metrics.distances import get_distance
 
     params = FeatureParams(hash_size=hash_size, bins=bins)
     run = FeatureRun(
@@ -256,43 +282,32 @@ def diversity(
     metric = get_distance(distance or spec.default_distance)
     if metric.needs_bits and spec.kind != "hash":
         raise UsageError(f"--distance {metric.name} works on hashes, not on {spec.name}")
-    limit = (
-        threshold if threshold is not None else near_duplicate_threshold(metric.name, spec, params)
+    limit = near_duplicate_limit(threshold, metric.name, run)
+    gates = parse_gates(gate or [], DIVERSITY_SCORES)
+    reader = SetReader(run)
+    outcome = diversity_of(
+        paths,
+        feature=spec.name,
+        params=params,
+        distance=metric.name,
+        threshold=limit,
+        source=reader,
+        gates=gates,
     )
-    columns = ["images", "mean_distance", "vendi", "near_duplicates", "near_duplicate_ratio"]
-    gates = parse_gates(gate or [], columns)
-    tally = Tally()
-    _, stored = extract_set(paths, run, tally)
-    vectors = feature_matrix(spec, stored)
-    if len(vectors) < 2:
-        raise UsageError("diversity needs at least 2 readable images")
-    result = measure(
-        stored if metric.needs_bits else vectors,
-        metric.name,
-        limit if limit is not None else float("nan"),
-        vendi_features=vectors,
-    )
-    row: dict[str, Any] = {
-        "path": " ".join(map(str, paths)),
-        "feature": spec.name,
-        "distance": metric.name,
-        "threshold": limit,
-        "images": result.count,
-        "mean_distance": result.mean_distance,
-        "vendi": result.vendi,
-        "near_duplicates": result.near_duplicate_pairs if limit is not None else None,
-        "near_duplicate_ratio": result.near_duplicate_ratio if limit is not None else None,
-    }
     if limit is None and not quiet:
         sys.stderr.write(f"imgsim: note: {no_default_threshold(metric.name, spec.name)}\n")
-    verdicts = check_rows(gates, [row], columns)
-    shown = ["path", "feature", "distance", "threshold", *columns]
-    epilogue = gates_epilogue(verdicts, ("path",), rows=[row], columns=columns)
-    emit(iter([row]), shown, resolve_format(fmt, out), out, epilogue)
-    report_gates(verdicts, quiet=quiet, keys=("path",))
-    codes = [EXIT_GATE_FAILED if any(not v.passed for v in verdicts) else EXIT_OK]
-    codes.append(finish(tally, run, "diversity"))
-    raise typer.Exit(exit_status(*codes))
+    emit_outcome(outcome, resolve_format(fmt, out), out, quiet=quiet, keys=("path",))
+    raise typer.Exit(exit_status(gates_status(outcome), reader.finish("set", "diversity")))
+
+
+def near_duplicate_limit(threshold: float | None, distance: str, run: FeatureRun) -> float | None:
+    """The threshold given, else the library's default for the distance on the feature."""
+    from imgsim.features import get_feature
+    from imgsim.metrics.distances import near_duplicate_threshold
+
+    if threshold is not None:
+        return threshold
+    return near_duplicate_threshold(distance, get_feature(run.feature), run.params)
 
 
 def no_default_threshold(distance: str, feature: str) -> str:
