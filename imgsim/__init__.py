@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from imgsim._version import __version__
 
 _EXPORTS = {
     "load_image": "imgsim.images",
@@ -30,6 +30,7 @@ _EXPORTS = {
     "UsageError": "imgsim.errors",
     "FEATURES": "imgsim.features",
     "FeatureParams": "imgsim.features",
+    "hash_to_hex": "imgsim.features",
     "fd": "imgsim.metrics.sets",
     "kid": "imgsim.metrics.sets",
     "prdc": "imgsim.metrics.sets",
@@ -47,7 +48,11 @@ if TYPE_CHECKING:
         ImgsimError as ImgsimError,
         UsageError as UsageError,
     )
-    from imgsim.features import FEATURES as FEATURES, FeatureParams as FeatureParams
+    from imgsim.features import (
+        FEATURES as FEATURES,
+        FeatureParams as FeatureParams,
+        hash_to_hex as hash_to_hex,
+    )
     from imgsim.images import (
         decode_upright_rgb as decode_upright_rgb,
         discover as discover,

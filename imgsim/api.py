@@ -1,19 +1,29 @@
-"""In-memory entry points of the public API (re-exported by :mod:`imgsim`)."""
+"""In-memory entry points of the public API (re-exported by :mod:`imgsim`).
+
+Arrays are used as given. Paths are decoded as the command line decodes them, so
+that ``imgsim.compare("a.jpg", "b.jpg")`` and ``imgsim compare a.jpg b.jpg`` give
+the same numbers bit for bit: features from the decode the engine gives each
+feature (a JPEG may be DCT-scaled, or read as its luma), pixel metrics from one
+full decode of each file.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
+from imgsim.engine import ExtractOptions, extract_file
+from imgsim.errors import BadImage
 from imgsim.features import FeatureParams, check_params, extract_one, get_feature
 from imgsim.images import as_rgb_uint8, decode_upright_rgb
-from imgsim.metrics import DEFAULT_COMPARE_METRICS, parse_pair_metrics
-from imgsim.pairs import SizeMismatch, score_images
+from imgsim.metrics import DEFAULT_COMPARE_METRICS, PairMetric, parse_pair_metrics
+from imgsim.pairs import SizeMismatch, feature_values, score_images
 
 ImageLike = NDArray[np.uint8] | str | Path
+Features = Mapping[str, NDArray[np.generic]]
 
 
 def extract(
@@ -25,8 +35,8 @@ def extract(
     """The feature of each image, stacked: ``(N, D)`` float32, or ``(N, bytes)`` packed uint8 bits.
 
     ``images`` are paths, H x W x 3 ``uint8`` arrays, or one (N, H, W, 3) batch.
-    Paths are decoded at full resolution (the same pixels as :func:`imgsim.load_image`).
-    An unreadable path raises :class:`imgsim.BadImage`.
+    Paths are decoded as ``imgsim extract`` decodes them, so the values are the
+    ones it writes. An unreadable path raises :class:`imgsim.BadImage`.
     """
     spec = get_feature(feature)
     params = params or FeatureParams()
@@ -42,7 +52,7 @@ def extract(
     else:
         batch = images
     vectors = [
-        extract_one(_pixels(image, f"images[{index}]"), [spec], params)[spec.name]
+        _features(image, f"images[{index}]", (spec.name,), params)[spec.name]
         for index, image in enumerate(batch)
     ]
     if not vectors:
@@ -60,22 +70,54 @@ def compare(
 ) -> dict[str, float | int]:
     """Score image ``a`` against reference ``b``: ``{metric: value}``, names as on the CLI.
 
-    ``a`` and ``b`` are paths or H x W x 3 ``uint8`` arrays. Pixel metrics need
-    equal sizes unless ``resize`` (``b`` is then resized to ``a``'s size).
+    ``a`` and ``b`` are paths or H x W x 3 ``uint8`` arrays; paths give the values
+    ``imgsim compare`` prints for them. Pixel metrics need equal sizes unless
+    ``resize`` (``b`` is then resized to ``a``'s size).
     """
     if isinstance(metrics, str):
         raise ValueError(f"metrics must be a list of names, got the string {metrics!r}")
     resolved = parse_pair_metrics(metrics)
-    image_a = _pixels(a, "a")
-    image_b = _pixels(b, "b")
+    params = params or FeatureParams()
+    names = tuple(dict.fromkeys(m.name for m in resolved if m.kind == "feature"))
+    check_params([get_feature(name) for name in names], params)
+    features = [
+        _features(image, label, names, params) if names else {}
+        for image, label in ((a, "a"), (b, "b"))
+    ]
+    values = _pixel_values(a, b, [m for m in resolved if m.kind != "feature"], params, resize)
+    values.update(feature_values(features[0], features[1], resolved))
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _pixel_values(
+    a: ImageLike, b: ImageLike, metrics: Sequence[PairMetric], params: FeatureParams, resize: bool
+) -> dict[str, float | int | None]:
+    """The pixel and keypoint metrics, from one full decode of each path (as the command
+    line's ``compare`` reads them)."""
+    if not metrics:
+        return {}
     try:
-        values, _ = score_images(image_a, image_b, resolved, params or FeatureParams(), resize)
+        values, _ = score_images(_pixels(a, "a"), _pixels(b, "b"), metrics, params, resize)
     except SizeMismatch as mismatch:
         raise ValueError(
             f"a and b must have the same size for pixel metrics (or pass resize=True), "
             f"got {mismatch.size_a} and {mismatch.size_b}"
         ) from None
-    return {key: value for key, value in values.items() if value is not None}
+    return values
+
+
+def _features(
+    image: ImageLike, name: str, features: tuple[str, ...], params: FeatureParams
+) -> Features:
+    """The features of one image: of the array as given, or of the file as the engine
+    decodes it for each feature."""
+    if not isinstance(image, (str, Path)):
+        pixels = as_rgb_uint8(image, name)
+        return extract_one(pixels, [get_feature(feature) for feature in features], params)
+    result = extract_file(Path(image), ExtractOptions(features=features, params=params))
+    if result.error is not None:
+        raise BadImage(image, result.error)
+    return result.features
 
 
 def _pixels(image: ImageLike, name: str) -> NDArray[np.uint8]:

@@ -6,6 +6,7 @@ name the argument and the value it received (DESIGN.md, STYLE.md).
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -152,6 +153,117 @@ def test_load_image_returns_h_w_3_uint8(
     pixels = imgsim.load_image(path)
 
     assert (pixels.shape, pixels.dtype) == ((*coffee.shape[:2], 3), np.dtype(np.uint8))
+
+
+# --------------------------------------------------------------------------- API and CLI agree
+
+LARGE = (1600, 1200)
+"""Large enough that the command line DCT-scales these JPEGs for every feature."""
+
+
+def _imgsim(*args: str | Path) -> str:
+    """stdout of ``python -m imgsim ARGS…``, the real entry point, without a store."""
+    command = [sys.executable, "-m", "imgsim", *map(str, args)]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
+@pytest.fixture(scope="module")
+def large_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Two large JPEGs and a large PNG made from scikit-image photographs."""
+    from conftest import load_photo
+
+    folder = tmp_path_factory.mktemp("large")
+    files = {
+        "coffee.jpg": "coffee",
+        "chelsea.jpg": "chelsea",
+        "astronaut.png": "astronaut",
+    }
+    paths = {}
+    for file_name, photo in files.items():
+        path = folder / file_name
+        Image.fromarray(load_photo(photo)).resize(LARGE, Image.Resampling.LANCZOS).save(path)
+        paths[file_name] = path
+    return paths
+
+
+@pytest.fixture(scope="module")
+def cli_features(large_files: dict[str, Path]) -> dict[str, list[object]]:
+    """Every feature of the registry, as ``imgsim extract --format json`` writes it."""
+    paths = list(large_files.values())
+    output = _imgsim(
+        "extract", *paths, "-f", ",".join(imgsim.FEATURES), "--format", "json", "--no-cache"
+    )
+    rows = json.loads(output)["rows"]
+    return {name: [row[name] for row in rows] for name in imgsim.FEATURES}
+
+
+def _as_written(feature: str, values: NDArray[np.generic]) -> list[object]:
+    """The API's values in the CLI's form: hashes as hex, vectors as the bits of each float32."""
+    spec = imgsim.FEATURES[feature]
+    if spec.kind == "hash":
+        return [imgsim.hash_to_hex(row, row.size * 8) for row in values.astype(np.uint8)]
+    return [row.view(np.uint32).tolist() for row in values.astype(np.float32)]
+
+
+def _cli_as_written(feature: str, values: list[object]) -> list[object]:
+    if imgsim.FEATURES[feature].kind == "hash":
+        return values
+    return [np.asarray(row, dtype=np.float32).view(np.uint32).tolist() for row in values]
+
+
+@pytest.mark.parametrize("feature", list(imgsim.FEATURES))
+def test_extract_of_large_jpeg_and_png_paths_equals_the_cli_bit_for_bit(
+    feature: str, large_files: dict[str, Path], cli_features: dict[str, list[object]]
+) -> None:
+    values = imgsim.extract(list(large_files.values()), feature)
+
+    assert _as_written(feature, values) == _cli_as_written(feature, cli_features[feature])
+
+
+def _pair_metrics() -> list[str]:
+    """Every pair metric ``imgsim list`` names: pixel and keypoint metrics, and each
+    feature with its default and with every distance it accepts."""
+    rows = json.loads(_imgsim("list", "--format", "json"))["rows"]
+    distances = [row["name"].split(" | ")[0] for row in rows if row["type"] == "distance"]
+    metrics = [
+        row["name"] for row in rows if row["type"] in ("metric (pixels)", "metric (keypoints)")
+    ]
+    for row in rows:
+        if row["type"].startswith("feature"):
+            is_hash = row["type"].startswith("feature (hash)")
+            metrics.append(row["name"])
+            metrics += [f"{row['name']}:{d}" for d in distances if is_hash or d != "hamming"]
+    return metrics
+
+
+@pytest.mark.parametrize(
+    ("a", "b"), [("coffee.jpg", "chelsea.jpg"), ("astronaut.png", "coffee.jpg")]
+)
+def test_compare_of_large_jpeg_paths_equals_the_cli_bit_for_bit(
+    a: str, b: str, large_files: dict[str, Path]
+) -> None:
+    metrics = _pair_metrics()
+    output = _imgsim(
+        "compare",
+        large_files[a],
+        large_files[b],
+        "-m",
+        ",".join(metrics),
+        "--format",
+        "json",
+        "--no-cache",
+    )
+    (row,) = json.loads(output)["rows"]
+    printed = {name: float(row[name]) if row[name] == "inf" else row[name] for name in metrics}
+
+    assert imgsim.compare(large_files[a], large_files[b], metrics=metrics) == printed
+
+
+def test_hash_to_hex_of_an_extracted_phash_is_imagehash_text(chelsea_png: Path) -> None:
+    (packed,) = imgsim.extract([chelsea_png], "phash")
+
+    with Image.open(chelsea_png) as image:
+        assert imgsim.hash_to_hex(packed, 64) == str(imagehash.phash(image))
 
 
 # --------------------------------------------------------------------------- engine after the API
