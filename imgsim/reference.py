@@ -105,24 +105,17 @@ class ReferenceStats:
     ) -> ReferenceStats:
         """Statistics of every image under ``paths``, extracted as ``imgsim extract`` does
         (through the feature store). An unreadable file raises :class:`imgsim.BadImage`."""
-        from imgsim.engine import ExtractOptions, extract_files
-        from imgsim.errors import BadImage
-        from imgsim.images import discover
+        from imgsim.jobs.features import features_of, find_images, refuse_unreadable
         from imgsim.store import FeatureStore, default_location
 
         params = params or FeatureParams()
         inputs = [paths] if isinstance(paths, (str, Path)) else list(paths)
-        files = discover([Path(p) for p in inputs]).files
-        if not files:
-            raise UsageError(f"no images found in {', '.join(map(str, inputs))}")
-        options = ExtractOptions(features=(feature,), params=params)
-        rows = []
+        files = find_images(inputs)
         with FeatureStore(default_location()) as store:
-            for result in extract_files(files, options, workers=workers, store=store):
-                if result.error is not None:
-                    raise BadImage(result.path, result.error)
-                rows.append(result.features[feature])
-        return cls.from_features(np.stack(rows), feature, params)
+            found = features_of(
+                files, feature, params, store=store, workers=workers, on_result=refuse_unreadable
+            )
+        return cls.from_features(found.values, feature, params)
 
     @property
     def count(self) -> int:

@@ -88,21 +88,40 @@ def features_of(
     return FeatureSet(names, np.stack(rows), failures)
 
 
+def find_images(inputs: Sequence[str | Path]) -> list[Path]:
+    """The image files of ``inputs`` (files and folders), or :class:`UsageError` if none."""
+    from imgsim.images import discover
+
+    files = discover(inputs).files
+    if not files:
+        raise UsageError(f"no images found in {', '.join(map(str, inputs))}")
+    return files
+
+
+def refuse_unreadable(result: ImageResult) -> None:
+    """An ``on_result`` for callers that want every image: the first unreadable file
+    raises :class:`imgsim.BadImage`."""
+    from imgsim.errors import BadImage
+
+    if result.error is not None:
+        raise BadImage(result.path, result.error)
+
+
 def store_source(
     feature: str,
     params: FeatureParams | None = None,
     *,
     store: FeatureStore | None = None,
     workers: int | None = None,
+    on_result: Callable[[ImageResult], None] | None = None,
 ) -> FeatureSource:
-    """A :data:`FeatureSource` that reads through ``store`` and reports nothing."""
-    from imgsim.images import discover
+    """A :data:`FeatureSource` that reads through ``store`` and reports only to ``on_result``."""
 
     def source(inputs: Sequence[Path], role: str) -> FeatureSet:
-        files = discover(inputs).files
-        if not files:
-            raise UsageError(f"no images found in {', '.join(map(str, inputs))}")
-        found = features_of(files, feature, params, store=store, workers=workers)
+        files = find_images(inputs)
+        found = features_of(
+            files, feature, params, store=store, workers=workers, on_result=on_result
+        )
         return found.require_images(inputs)
 
     return source
