@@ -11,9 +11,10 @@ images of one set that lie within a threshold of each other into groups.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,6 +23,9 @@ from imgsim.errors import UsageError
 from imgsim.features import FeatureParams, FeatureSpec
 from imgsim.metrics.distances import Distance
 from imgsim.metrics.search import distance_blocks, topk
+
+if TYPE_CHECKING:
+    from imgsim.engine import ImageResult
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,53 @@ class Gallery:
                     f"{len(paths)} paths and {spec.name} has {width} values per image"
                 )
             return cls([str(p) for p in paths], values)
+
+    @staticmethod
+    def save(
+        path: Path,
+        results: Iterable[ImageResult],
+        specs: Sequence[FeatureSpec],
+        params: FeatureParams,
+    ) -> int:
+        """Write the readable ``results`` (unreadable ones are left out) as a gallery file that
+        :meth:`load` reads: ``paths``, one array per feature of ``specs`` (as stored: packed
+        bits for hashes) and the metadata that says which features and options made them.
+        Returns the number of images written."""
+        import json
+
+        from imgsim import __version__
+        from imgsim.npzfile import GALLERY
+        from imgsim.output import write_npz
+
+        paths: list[str] = []
+        columns: dict[str, list[NDArray[np.generic]]] = {spec.name: [] for spec in specs}
+        for result in results:
+            if result.error is not None:
+                continue
+            paths.append(str(result.path))
+            for spec in specs:
+                columns[spec.name].append(result.features[spec.name])
+        arrays: dict[str, NDArray[np.generic]] = {"paths": np.array(paths, dtype=str)}
+        for spec in specs:
+            arrays[spec.name] = np.array(columns[spec.name], dtype=spec.stored_dtype).reshape(
+                len(paths), spec.stored_width(params)
+            )
+        meta = {
+            "kind": GALLERY.kind,  # so that a gallery given as statistics says what it is
+            "imgsim_version": __version__,
+            "features": {
+                spec.name: {
+                    "kind": spec.kind,
+                    "version": spec.version,
+                    "params": spec.param_values(params),
+                    "bits" if spec.kind == "hash" else "dim": spec.dim(params),
+                }
+                for spec in specs
+            },
+        }
+        arrays["_meta"] = np.array(json.dumps(meta))
+        write_npz(path, arrays)
+        return len(paths)
 
 
 @dataclass(frozen=True)

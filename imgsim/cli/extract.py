@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -78,6 +77,7 @@ def extract(
     """
     from imgsim.engine import ExtractOptions, extract_files
     from imgsim.features import FeatureParams, resolve_features
+    from imgsim.neighbours import Gallery
     from imgsim.output import format_for_path
 
     names = split_names(feature)
@@ -103,7 +103,7 @@ def extract(
             skip_bad=skip_bad,
         )
         if npz_out is not None:
-            written = _write_extract_npz(npz_out, results, specs, params)
+            written = Gallery.save(npz_out, results, specs, params)
             if not quiet:
                 sys.stderr.write(f"imgsim: wrote {written} images to {npz_out}\n")
         else:
@@ -126,45 +126,3 @@ def _extract_row(
         row[spec.name] = None if value is None else output_value(spec, value, params)
     row["error"] = result.error
     return row
-
-
-def _write_extract_npz(
-    out: Path, results: Iterator[ImageResult], specs: list[FeatureSpec], params: FeatureParams
-) -> int:
-    import json
-
-    import numpy as np
-
-    from imgsim import __version__
-    from imgsim.npzfile import GALLERY
-    from imgsim.output import write_npz
-
-    paths: list[str] = []
-    columns: dict[str, list[Any]] = {spec.name: [] for spec in specs}
-    for result in results:
-        if result.error is not None:
-            continue
-        paths.append(str(result.path))
-        for spec in specs:
-            columns[spec.name].append(result.features[spec.name])
-    arrays: dict[str, Any] = {"paths": np.array(paths, dtype=str)}
-    for spec in specs:
-        arrays[spec.name] = np.array(columns[spec.name], dtype=spec.stored_dtype).reshape(
-            len(paths), spec.stored_width(params)
-        )
-    meta = {
-        "kind": GALLERY.kind,  # so that a gallery given as statistics says what it is
-        "imgsim_version": __version__,
-        "features": {
-            spec.name: {
-                "kind": spec.kind,
-                "version": spec.version,
-                "params": spec.param_values(params),
-                "bits" if spec.kind == "hash" else "dim": spec.dim(params),
-            }
-            for spec in specs
-        },
-    }
-    arrays["_meta"] = np.array(json.dumps(meta))
-    write_npz(out, arrays)
-    return len(paths)
