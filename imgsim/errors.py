@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -15,6 +17,43 @@ class UsageError(ImgsimError):
     Unknown feature or metric names, missing paths, folders without images.
     The message says what was wrong and what would be valid.
     """
+
+
+@dataclass(frozen=True)
+class Argument:
+    """An argument as a message names it: alone (``hash_size``), or with a value
+    (``bins=4``)."""
+
+    name: str
+    """The Python name of the argument (a keyword or a dataclass field)."""
+    value: object = None
+    """The value to show with it; ``None``: the name alone."""
+
+
+def python_words(argument: Argument) -> str:
+    """How the Python API writes an argument: ``hash_size``, ``bins=4``."""
+    if argument.value is None:
+        return argument.name
+    return f"{argument.name}={argument.value}"
+
+
+class ArgumentError(UsageError, ValueError):
+    """An argument's value cannot be used; the message names the argument.
+
+    The message is a ``template`` with one ``{}`` per argument, filled in with the
+    Python names (``hash_size must be at least 2, got 1``). Another interface words
+    the arguments its own way with :meth:`worded`: the command line writes its flags
+    (``--hash-size must be at least 2, got 1``).
+    """
+
+    def __init__(self, template: str, *arguments: Argument) -> None:
+        self.template = template
+        self.arguments = arguments
+        super().__init__(self.worded(python_words))
+
+    def worded(self, words: Callable[[Argument], str]) -> str:
+        """The message with each argument written by ``words``."""
+        return self.template.format(*map(words, self.arguments))
 
 
 class BadImage(ImgsimError):

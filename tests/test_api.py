@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -129,6 +130,42 @@ def test_extract_of_no_images_is_zero_rows_of_the_feature_width() -> None:
     hashes = imgsim.extract([], "phash")
 
     assert hashes.shape == (0, 8)
+
+
+# --------------------------------------------------------------------------- argument messages
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"hash_size": 1}, "hash_size must be at least 2, got 1"),
+        ({"bins": 0}, "bins must be between 1 and 64, got 0"),
+        ({"bins": 65}, "bins must be between 1 and 64, got 65"),
+    ],
+    ids=["hash_size_1", "bins_0", "bins_65"],
+)
+def test_feature_params_refuse_a_value_naming_the_argument(
+    options: dict[str, int], message: str
+) -> None:
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        imgsim.FeatureParams(**options)
+
+
+def test_extract_of_whash_refuses_a_hash_size_not_a_power_of_2_naming_the_argument(
+    coffee: RGB,
+) -> None:
+    params = imgsim.FeatureParams(hash_size=6)
+
+    with pytest.raises(ValueError, match=r"^hash_size must be a power of 2 for whash, got 6$"):
+        imgsim.extract([coffee], "whash", params=params)
+
+
+def test_the_cli_words_a_hash_size_not_a_power_of_2_as_its_flag(chelsea_png: Path) -> None:
+    command = [sys.executable, "-m", "imgsim", "extract", str(chelsea_png), "-f", "whash"]
+
+    result = subprocess.run([*command, "--hash-size", "6"], capture_output=True, text=True)
+
+    assert result.stderr == "imgsim: --hash-size must be a power of 2 for whash, got 6\n"
 
 
 # --------------------------------------------------------------------------- load_image

@@ -19,7 +19,7 @@ from imgsim.defaults import DEFAULT_MAX_PIXELS as DEFAULT_MAX_PIXELS
 from imgsim.defaults import DEFAULT_SEED as DEFAULT_SEED
 from imgsim.defaults import DEFAULT_SUBSET_SIZE as DEFAULT_SUBSET_SIZE
 from imgsim.defaults import DEFAULT_SUBSETS as DEFAULT_SUBSETS
-from imgsim.errors import ImgsimError, UsageError
+from imgsim.errors import Argument, ArgumentError, ImgsimError, UsageError
 from imgsim.output import Format
 
 if TYPE_CHECKING:
@@ -142,6 +142,9 @@ def handle_errors(command: Command) -> Command:
                 if done.exit_code == EXIT_OK and _unread_folders and not kwargs.get("skip_bad"):
                     raise typer.Exit(EXIT_UNREADABLE) from None
                 raise
+            except ArgumentError as error:  # worded with the command's flags
+                print_error(error.worded(_flag_words(command)))
+                raise typer.Exit(EXIT_USAGE) from None
             except ImgsimError as error:  # UsageError and every other deliberate error
                 print_error(str(error))
                 raise typer.Exit(EXIT_USAGE) from None
@@ -152,6 +155,37 @@ def handle_errors(command: Command) -> Command:
                 _report_interruption(interruption)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _flag_words(command: Callable[..., None]) -> Callable[[Argument], str]:
+    """How the command line writes a library argument: as the flag of the command's option
+    of that name (``hash_size`` is ``--hash-size``, ``bins=4`` is ``--bins 4``)."""
+    flags = _option_flags(command)
+
+    def words(argument: Argument) -> str:
+        flag = flags.get(argument.name, f"--{argument.name.replace('_', '-')}")
+        return flag if argument.value is None else f"{flag} {argument.value}"
+
+    return words
+
+
+def _option_flags(command: Callable[..., None]) -> dict[str, str]:
+    """``{parameter name: long flag}`` of the command's Typer options."""
+    import typing
+
+    try:
+        hints = typing.get_type_hints(command, include_extras=True)
+    except (NameError, TypeError):  # an annotation only imported for type checking
+        return {}
+    flags: dict[str, str] = {}
+    for name, hint in hints.items():
+        for info in getattr(hint, "__metadata__", ()):
+            # In ``Annotated``, Typer takes the first name given to typer.Option as its default.
+            declared = [getattr(info, "default", None), *(getattr(info, "param_decls", None) or ())]
+            long_flags = [d for d in declared if isinstance(d, str) and d.startswith("--")]
+            if long_flags:
+                flags[name] = long_flags[0]
+    return flags
 
 
 def _report_interruption(interruption: KeyboardInterrupt) -> None:

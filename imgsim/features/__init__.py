@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from imgsim.defaults import DEFAULT_BINS, DEFAULT_HASH_SIZE
-from imgsim.errors import UsageError
+from imgsim.errors import Argument, ArgumentError, UsageError
 from imgsim.features import color, hashes, pixels
 
 FeatureKind = Literal["hash", "histogram", "vector"]
@@ -34,9 +34,11 @@ class FeatureParams:
 
     def __post_init__(self) -> None:
         if self.hash_size < 2:
-            raise UsageError(f"--hash-size must be at least 2, got {self.hash_size}")
+            raise ArgumentError(
+                f"{{}} must be at least 2, got {self.hash_size}", Argument("hash_size")
+            )
         if self.bins < 1 or self.bins > 64:
-            raise UsageError(f"--bins must be between 1 and 64, got {self.bins}")
+            raise ArgumentError(f"{{}} must be between 1 and 64, got {self.bins}", Argument("bins"))
 
 
 @dataclass(frozen=True)
@@ -196,7 +198,9 @@ def check_params(specs: Iterable[FeatureSpec], params: FeatureParams) -> None:
     """Refuse option values a requested feature cannot use, before any work starts."""
     size = params.hash_size
     if any(spec.name == "whash" for spec in specs) and size & (size - 1):
-        raise UsageError(f"--hash-size must be a power of 2 for whash, got {size}")
+        raise ArgumentError(
+            f"{{}} must be a power of 2 for whash, got {size}", Argument("hash_size")
+        )
 
 
 def hash_to_hex(packed: NDArray[np.uint8], bits: int) -> str:
