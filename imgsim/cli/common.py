@@ -12,6 +12,10 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from imgsim.cli import guard
+from imgsim.cli.gate_report import ROW_KEYS as ROW_KEYS
+from imgsim.cli.gate_report import gate_json as gate_json
+from imgsim.cli.gate_report import report_gates as report_gates
+from imgsim.cli.progress import progress_bar as progress_bar
 from imgsim.defaults import DEFAULT_BINS as DEFAULT_BINS
 from imgsim.defaults import DEFAULT_HASH_SIZE as DEFAULT_HASH_SIZE
 from imgsim.defaults import DEFAULT_K as DEFAULT_K
@@ -23,8 +27,7 @@ from imgsim.errors import Argument, ArgumentError, ImgsimError, UsageError
 from imgsim.output import Format
 
 if TYPE_CHECKING:
-    from imgsim.engine import ImageResult, ProgressCallback
-    from imgsim.gates import GateResult
+    from imgsim.engine import ImageResult
     from imgsim.output import Epilogue
     from imgsim.store import FeatureStore
 
@@ -250,54 +253,6 @@ def open_store(cache: Path | None, no_cache: bool) -> Iterator[FeatureStore | No
         store.close()
 
 
-_PROGRESS_MIN_ITEMS = 50
-"""Shorter jobs finish before a progress bar would tell anything."""
-
-
-@contextlib.contextmanager
-def progress_bar(total: int, quiet: bool) -> Iterator[ProgressCallback | None]:
-    """A rich progress bar on stderr (count, rate, ETA, store hits) when it is a terminal."""
-    if quiet or total < _PROGRESS_MIN_ITEMS or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    columns = (
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
-        TimeRemainingColumn(),
-        TextColumn("{task.fields[stored]} from the store"),
-    )
-    # Rows go to stdout whatever stderr is: the bar must not capture stdout.
-    progress = Progress(
-        *columns,
-        console=Console(stderr=True),
-        transient=True,
-        redirect_stdout=False,
-        redirect_stderr=False,
-    )
-    with progress as bar:
-        task = bar.add_task("images", total=total, stored=0, rate="")
-        stored_so_far = 0
-
-        def advance(done: int, stored: int) -> None:
-            nonlocal stored_so_far
-            stored_so_far += stored
-            speed = bar.tasks[0].speed
-            rate = f"{speed:,.0f} images/s" if speed else ""
-            bar.update(task, advance=done, stored=stored_so_far, rate=rate)
-
-        yield advance
-
-
 def emit(
     rows: Iterator[dict[str, Any]],
     columns: list[str],
@@ -405,49 +360,3 @@ def discover_images(paths: list[Path]) -> list[Path]:
         ignored = f" ({found.ignored} other files ignored)" if found.ignored else ""
         raise UsageError(f"no images found in {', '.join(map(str, paths))}{ignored}")
     return found.files
-
-
-ROW_KEYS = ("a", "b")
-"""The columns that name a row of compare: a failing row is reported by them."""
-
-
-def gate_json(result: GateResult, keys: Sequence[str] = ROW_KEYS) -> dict[str, Any]:
-    """A gate's verdict for JSON output; failing rows keep their key columns and the value."""
-    from imgsim.output import json_value
-
-    entry: dict[str, Any] = {"gate": result.gate.text, "passed": result.passed}
-    if result.gate.value_name is not None:
-        entry["value"] = json_value(result.value)
-    entry["failing_rows"] = [
-        {k: json_value(v) for k, v in row.items() if k in (*keys, result.gate.metric)}
-        for row in result.failing_rows
-    ]
-    return entry
-
-
-def report_gates(
-    verdicts: list[GateResult], *, quiet: bool, keys: Sequence[str] = ROW_KEYS
-) -> None:
-    """Each gate's verdict on stderr; a failed every-row gate lists the rows that broke it."""
-    from imgsim.output import format_number
-
-    for verdict in verdicts:
-        gate = verdict.gate
-        if verdict.passed:
-            if not quiet:
-                sys.stderr.write(f"imgsim: gate passed: {gate.text}\n")
-            continue
-        if gate.value_name is not None:
-            shown = "no values" if verdict.value is None else format_number(verdict.value)
-            sys.stderr.write(f"imgsim: gate FAILED: {gate.text} ({gate.value_name} = {shown})\n")
-            continue
-        count = len(verdict.failing_rows)
-        sys.stderr.write(
-            f"imgsim: gate FAILED: {gate.text} on {count} row{'s' if count != 1 else ''}"
-            f"{'' if count else ' (no values)'}\n"
-        )
-        for row in verdict.failing_rows:
-            value = row.get(gate.metric)
-            shown = format_number(value) if isinstance(value, (int, float)) else "not computed"
-            name = " vs ".join(one_line(str(row.get(key))) for key in keys)
-            sys.stderr.write(f"  {name}: {gate.metric} = {shown}\n")

@@ -50,7 +50,6 @@ from imgsim.cli.common import (
     unreadable_folders_note,
 )
 from imgsim.errors import UsageError
-from imgsim.metrics.registry import pair_metric_help
 
 if TYPE_CHECKING:
     from imgsim.jobs.compare import PairComparison, PairCounts
@@ -63,7 +62,8 @@ MetricOption = Annotated[
     typer.Option(
         "--metric",
         "-m",
-        help=pair_metric_help(),
+        help="Metric(s): ssim, ms_ssim, psnr, mse, rmse, mae, sift, FEATURE[:DISTANCE]; "
+        "repeatable or comma-separated [default: ssim,psnr,phash,color_hist].",
     ),
 ]
 GateOption = Annotated[
