@@ -238,3 +238,21 @@ def test_a_job_reads_each_set_through_its_source_with_its_role(images: Path) -> 
         source=source,
     )
     assert roles == ["reference", "generated"]
+
+
+def test_an_extraction_row_of_an_unreadable_file_carries_the_reason() -> None:
+    from imgsim.jobs.extract import extraction_rows
+
+    result = ImageResult(Path("bad.png"), error="not an image")
+    (row,) = extraction_rows([result], [get_feature("phash")], PARAMS)
+    assert row["error"] == "not an image"
+
+
+def test_an_extraction_row_shows_a_hash_as_hex(images: Path) -> None:
+    from imgsim.jobs.extract import extraction_rows
+
+    spec = get_feature("phash")
+    found = features_of([images / "image_0.png"], spec.name, PARAMS, workers=1)
+    result = ImageResult(images / "image_0.png", features={spec.name: found.values[0]})
+    (row,) = extraction_rows([result], [spec], PARAMS)
+    assert row["phash"] == found.values[0].tobytes().hex()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -35,10 +35,6 @@ from imgsim.cli.common import (
 )
 from imgsim.errors import UsageError
 from imgsim.output import Format
-
-if TYPE_CHECKING:
-    from imgsim.engine import ImageResult
-    from imgsim.features import FeatureParams, FeatureSpec
 
 
 @app.command(
@@ -77,6 +73,7 @@ def extract(
     """
     from imgsim.engine import ExtractOptions, extract_files
     from imgsim.features import FeatureParams, resolve_features
+    from imgsim.jobs.extract import extraction_columns, extraction_rows
     from imgsim.neighbours import Gallery
     from imgsim.output import format_for_path
 
@@ -107,22 +104,12 @@ def extract(
             if not quiet:
                 sys.stderr.write(f"imgsim: wrote {written} images to {npz_out}\n")
         else:
-            rows = (_extract_row(result, specs, params) for result in results)
-            columns = ["path", "width", "height", *(spec.name for spec in specs), "error"]
-            emit(rows, columns, output_format, out)
+            emit(
+                extraction_rows(results, specs, params),
+                extraction_columns(specs),
+                output_format,
+                out,
+            )
     if not quiet:
         sys.stderr.write(f"imgsim: {tally.summary()}\n")
     raise typer.Exit(tally.exit_code(skip_bad))
-
-
-def _extract_row(
-    result: ImageResult, specs: list[FeatureSpec], params: FeatureParams
-) -> dict[str, Any]:
-    from imgsim.features import output_value
-
-    row: dict[str, Any] = {"path": str(result.path), "width": result.width, "height": result.height}
-    for spec in specs:
-        value = result.features.get(spec.name)
-        row[spec.name] = None if value is None else output_value(spec, value, params)
-    row["error"] = result.error
-    return row
