@@ -56,6 +56,27 @@ class ArgumentError(UsageError, ValueError):
         return self.template.format(*map(words, self.arguments))
 
 
+class StatisticsMismatch(ArgumentError):
+    """Reference statistics made with another feature, other options or another version.
+
+    The message says how they were made and what was asked; :attr:`feature` and
+    :attr:`options` are what to rebuild them with, which each interface words its own
+    way (the Python API with :meth:`ReferenceStats.from_folder`).
+    """
+
+    def __init__(
+        self, template: str, *arguments: Argument, feature: str, options: tuple[Argument, ...]
+    ) -> None:
+        super().__init__(template, *arguments)
+        self.feature = feature
+        self.options = options
+        params = ", ".join(map(python_words, options))
+        self.args = (
+            f"{self.worded(python_words)}; rebuild them with "
+            f"ReferenceStats.from_folder(REF, {feature!r}, FeatureParams({params}))",
+        )
+
+
 class BadImage(ImgsimError):
     """One file could not be decoded; the batch goes on without it (exit status 3)."""
 

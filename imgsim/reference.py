@@ -244,31 +244,30 @@ def score_sets(
     options: SetOptions | None = None,
 ) -> SetScores:
     """The set metrics of generated vectors (float64, as :func:`feature_matrix`) against
-    a reference."""
+    a reference, in the order of ``metrics``; each is the function of its registry entry."""
+    from imgsim.metrics.set_scoring import SetInputs
+
     options = options or SetOptions()
-    names = [sets.get_set_metric(name).name for name in metrics]
-    check_sets(reference, names, options, generated)
+    chosen = [sets.get_set_metric(name) for name in metrics]
+    check_sets(reference, [metric.name for metric in chosen], options, generated)
+    inputs = SetInputs(
+        reference.features,
+        generated,
+        reference.gaussian,
+        k=options.k,
+        subsets=options.subsets,
+        subset_size=options.subset_size,
+        seed=options.seed,
+    )
     values: dict[str, float] = {}
     notes: list[str] = []
     try:
-        if "fd" in names:
-            real = reference.gaussian or sets.Gaussian.fit(reference.features)
-            result = sets.frechet_distance(real, sets.Gaussian.fit(generated))
-            values["fd"] = result.value
-            notes.extend(f"fd: {note}" for note in result.notes)
-        if "kid" in names or "kid_std" in names:
-            values["kid"], values["kid_std"] = sets.kid(
-                reference.features,
-                generated,
-                subsets=options.subsets,
-                subset_size=options.subset_size,
-                seed=options.seed,
-            )
-        if any(name in sets.PRDC for name in names):
-            values.update(sets.prdc(reference.features, generated, k=options.k))
+        for metric in chosen:
+            values[metric.name], metric_notes = metric.function(inputs)
+            notes.extend(f"{metric.name}: {note}" for note in metric_notes)
     except ValueError as error:
         raise UsageError(str(error)) from None
-    return SetScores({name: values[name] for name in names}, tuple(notes))
+    return SetScores(values, tuple(notes))
 
 
 def check_sets(

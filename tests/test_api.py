@@ -168,6 +168,23 @@ def test_the_cli_words_a_hash_size_not_a_power_of_2_as_its_flag(chelsea_png: Pat
     assert result.stderr == "imgsim: --hash-size must be a power of 2 for whash, got 6\n"
 
 
+def test_statistics_of_other_bins_are_refused_naming_the_arguments() -> None:
+    vectors = imgsim.extract(
+        np.zeros((3, 40, 40, 3), np.uint8), "color_hist", params=imgsim.FeatureParams(bins=4)
+    )
+    stats = imgsim.ReferenceStats.from_features(vectors, "color_hist", imgsim.FeatureParams(bins=4))
+    version = imgsim.FEATURES["color_hist"].version
+
+    message = (
+        f"the reference statistics were made with color_hist (bins=4) version {version}, "
+        f"not color_hist (bins=8) version {version}; rebuild them with "
+        "ReferenceStats.from_folder(REF, 'color_hist', FeatureParams(bins=8))"
+    )
+
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        stats.check_compatible("color_hist", imgsim.FeatureParams(bins=8))
+
+
 # --------------------------------------------------------------------------- load_image
 
 

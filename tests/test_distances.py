@@ -235,18 +235,10 @@ BITS = 64
 
 
 def _declared_bounds(name: str) -> tuple[float, float]:
-    """The range the registry declares, e.g. ``[0, 1] on histograms``, as numbers."""
-    values = {
-        "0": 0.0,
-        "1": 1.0,
-        "-1": -1.0,
-        "inf": math.inf,
-        "sqrt(ln 2)": math.sqrt(math.log(2)),
-        "bits": float(BITS),
-    }
-    interval = DISTANCES[name].range.removesuffix(" on histograms")
-    low, high = interval[1:-1].split(", ")
-    return values[low], values[high]
+    """The bounds the registry declares; for hamming, the hash's bits (its span)."""
+    metric = DISTANCES[name]
+    span = metric.span.on("hash", BITS) if metric.needs_bits else None
+    return metric.low, span if span is not None else metric.high
 
 
 _finite = st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False)

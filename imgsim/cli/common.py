@@ -23,7 +23,13 @@ from imgsim.defaults import DEFAULT_MAX_PIXELS as DEFAULT_MAX_PIXELS
 from imgsim.defaults import DEFAULT_SEED as DEFAULT_SEED
 from imgsim.defaults import DEFAULT_SUBSET_SIZE as DEFAULT_SUBSET_SIZE
 from imgsim.defaults import DEFAULT_SUBSETS as DEFAULT_SUBSETS
-from imgsim.errors import Argument, ArgumentError, ImgsimError, UsageError
+from imgsim.errors import (
+    Argument,
+    ArgumentError,
+    ImgsimError,
+    StatisticsMismatch,
+    UsageError,
+)
 from imgsim.output import Format
 
 if TYPE_CHECKING:
@@ -146,7 +152,7 @@ def handle_errors(command: Command) -> Command:
                     raise typer.Exit(EXIT_UNREADABLE) from None
                 raise
             except ArgumentError as error:  # worded with the command's flags
-                print_error(error.worded(_flag_words(command)))
+                print_error(_worded_for_the_command_line(error, command))
                 raise typer.Exit(EXIT_USAGE) from None
             except ImgsimError as error:  # UsageError and every other deliberate error
                 print_error(str(error))
@@ -158,6 +164,19 @@ def handle_errors(command: Command) -> Command:
                 _report_interruption(interruption)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _worded_for_the_command_line(error: ArgumentError, command: Callable[..., None]) -> str:
+    """The library's message with the command's flags; statistics to rebuild are rebuilt
+    with ``imgsim stats`` (whose feature options are the same flags)."""
+    words = _flag_words(command)
+    message = error.worded(words)
+    if isinstance(error, StatisticsMismatch):
+        options = "".join(f"{words(option)} " for option in error.options)
+        message += (
+            f"; rebuild them with `imgsim stats REF -f {error.feature} {options}--out FILE.npz`"
+        )
+    return message
 
 
 def _flag_words(command: Callable[..., None]) -> Callable[[Argument], str]:

@@ -12,9 +12,7 @@ from imgsim.cli.common import FormatOption, app, emit, handle_errors, resolve_fo
 def list_(fmt: FormatOption = None) -> None:
     """Every feature, metric and distance: dimension, direction, range, and when to use it."""
     from imgsim.features import DEFAULT_FEATURE, FEATURES, FeatureParams
-    from imgsim.metrics import PIXEL_METRICS, SIFT_SUMMARY
-    from imgsim.metrics.distances import DISTANCES
-    from imgsim.metrics.sets import SET_METRICS
+    from imgsim.metrics.registry import REGISTRY
 
     params = FeatureParams()
     rows: list[dict[str, Any]] = [
@@ -32,42 +30,15 @@ def list_(fmt: FormatOption = None) -> None:
     ]
     rows += [
         {
-            "name": metric.name,
-            "type": "metric (pixels)",
-            "direction": "higher is better" if metric.higher_is_better else "lower is better",
+            "name": " | ".join((metric.name, *metric.aliases)),
+            "type": _TYPES.get(metric.kind, f"metric ({metric.kind})"),
+            "direction": metric.direction_text,
             "range": metric.range,
-            "description": metric.summary,
+            "description": metric.summary + _USE.get(metric.kind, "").format(metric.name),
         }
-        for metric in PIXEL_METRICS.values()
-    ]
-    rows.append(
-        {
-            "name": "sift",
-            "type": "metric (keypoints)",
-            "direction": "higher is better",
-            "range": "[0, 1]",
-            "description": SIFT_SUMMARY,
-        }
-    )
-    rows += [
-        {
-            "name": metric.name,
-            "type": "metric (sets, compare --set)",
-            "direction": "higher is better" if metric.higher_is_better else "lower is better",
-            "range": metric.range,
-            "description": metric.summary,
-        }
-        for metric in SET_METRICS.values()
-    ]
-    rows += [
-        {
-            "name": " | ".join((d.name, *d.aliases)),
-            "type": "distance",
-            "direction": f"{d.direction} is closer",
-            "range": d.range,
-            "description": d.summary + "  Use as FEATURE:" + d.name + ".",
-        }
-        for d in DISTANCES.values()
+        for kind in _TYPES
+        for metric in REGISTRY.values()
+        if metric.kind == kind
     ]
     columns = ["name", "type", "dim", "direction", "range", "options", "description"]
     emit(iter(rows), columns, resolve_format(fmt, None), None)
@@ -75,3 +46,13 @@ def list_(fmt: FormatOption = None) -> None:
 
 _DEFAULT = ", the default"
 """Marks the feature that commands use when no -f is given."""
+
+_TYPES = {
+    "pixels": "metric (pixels)",
+    "keypoints": "metric (keypoints)",
+    "set": "metric (sets, compare --set)",
+    "distance": "distance",
+}
+"""The type column of each kind of metric, in the order of the listing."""
+_USE = {"distance": "  Use as FEATURE:{}."}
+"""How the command line names a metric of the kind, after its summary."""

@@ -26,7 +26,8 @@ from numpy.typing import NDArray
 from imgsim.defaults import DEFAULT_K as DEFAULT_K
 from imgsim.defaults import DEFAULT_SUBSET_SIZE as DEFAULT_SUBSET_SIZE
 from imgsim.defaults import DEFAULT_SUBSETS as DEFAULT_SUBSETS
-from imgsim.errors import UsageError
+from imgsim.metrics.records import Metric
+from imgsim.metrics.registry import SET_METRICS, get_set_metric
 from imgsim.metrics.search import distance_blocks, kth_neighbour_distances
 
 Matrix = NDArray[np.float64]
@@ -42,61 +43,8 @@ eigenvectors, products): measured 0.9 GiB peak and 36 s on 2 cores at d = 4096, 
 the k-NN metrics work on the n x d matrices and need no d x d one."""
 
 
-@dataclass(frozen=True)
-class SetMetric:
-    """One metric of a generated set against a reference set."""
-
-    name: str
-    higher_is_better: bool
-    range: str
-    summary: str
-
-
-SET_METRICS: dict[str, SetMetric] = {
-    metric.name: metric
-    for metric in (
-        SetMetric(
-            "fd",
-            False,
-            "[0, inf)",
-            "Fréchet distance between Gaussians fitted to the two feature sets "
-            "(the FID formula on this feature).",
-        ),
-        SetMetric(
-            "kid",
-            False,
-            "(-inf, inf), 0 for equal distributions",
-            "Kernel distance: unbiased MMD² with the cubic polynomial kernel, mean over "
-            "subsets; unbiased, so usable with few images.",
-        ),
-        SetMetric("kid_std", False, "[0, inf)", "Standard deviation of kid over its subsets."),
-        SetMetric(
-            "precision",
-            True,
-            "[0, 1]",
-            "Share of generated images inside the k-NN balls of the reference set: fidelity.",
-        ),
-        SetMetric(
-            "recall",
-            True,
-            "[0, 1]",
-            "Share of reference images inside the k-NN balls of the generated set: "
-            "how much of the reference is reached.",
-        ),
-        SetMetric(
-            "density",
-            True,
-            "[0, inf), about 1 when the sets match",
-            "Mean number of reference k-NN balls holding each generated image, over k.",
-        ),
-        SetMetric(
-            "coverage",
-            True,
-            "[0, 1]",
-            "Share of reference images whose k-NN ball holds a generated image.",
-        ),
-    )
-}
+SetMetric = Metric
+"""The record of a set metric (see :mod:`imgsim.metrics.registry`)."""
 
 PRDC = ("precision", "recall", "density", "coverage")
 
@@ -111,15 +59,6 @@ def min_set_size(name: str, k: int = DEFAULT_K) -> int:
 def covariance_mebibytes(dimension: int) -> int:
     """Size of one d x d float64 covariance, in MiB (rounded up)."""
     return -(-8 * dimension * dimension // 2**20)
-
-
-def get_set_metric(name: str) -> SetMetric:
-    """A set metric by name; an unknown name lists the valid ones."""
-    if name not in SET_METRICS:
-        raise UsageError(
-            f"unknown set metric {name!r}; valid set metrics: {', '.join(SET_METRICS)}"
-        )
-    return SET_METRICS[name]
 
 
 # --------------------------------------------------------------------------- Fréchet

@@ -1,0 +1,99 @@
+"""The functions of the set metrics in the registry: each takes the :class:`SetInputs`
+of one call and returns its value and notes.
+
+fd, kid and kid_std, and precision, recall, density and coverage come from three
+computations; :meth:`SetInputs.shared` runs each at most once per call, however many
+of its metrics are asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from imgsim.metrics import sets
+
+Matrix = NDArray[np.float64]
+SetValue = tuple[float, tuple[str, ...]]
+"""A set metric's value and what the user should know about it."""
+_Result = TypeVar("_Result")
+
+
+@dataclass
+class SetInputs:
+    """The vectors of a reference and a generated set, and the knobs of the metrics."""
+
+    reference: Matrix
+    generated: Matrix
+    reference_gaussian: sets.Gaussian | None = None
+    """The reference's stored Gaussian; fitted from :attr:`reference` when ``None``."""
+    k: int = sets.DEFAULT_K
+    subsets: int = sets.DEFAULT_SUBSETS
+    subset_size: int = sets.DEFAULT_SUBSET_SIZE
+    seed: int = 0
+    _results: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def shared(self, key: str, compute: Callable[[], _Result]) -> _Result:
+        """The result of ``compute``, computed on the first request for ``key`` only."""
+        if key not in self._results:
+            self._results[key] = compute()
+        result: _Result = self._results[key]
+        return result
+
+    def kid(self) -> tuple[float, float]:
+        """kid and its standard deviation over the subsets."""
+        return self.shared(
+            "kid",
+            lambda: sets.kid(
+                self.reference,
+                self.generated,
+                subsets=self.subsets,
+                subset_size=self.subset_size,
+                seed=self.seed,
+            ),
+        )
+
+    def prdc(self) -> dict[str, float]:
+        """Precision, recall, density and coverage."""
+        return self.shared("prdc", lambda: sets.prdc(self.reference, self.generated, k=self.k))
+
+
+def fd(inputs: SetInputs) -> SetValue:
+    """Fréchet distance between the Gaussians of the two sets, with its notes."""
+    real = inputs.reference_gaussian or sets.Gaussian.fit(inputs.reference)
+    result = sets.frechet_distance(real, sets.Gaussian.fit(inputs.generated))
+    return result.value, tuple(result.notes)
+
+
+def kid(inputs: SetInputs) -> SetValue:
+    """Kernel distance: mean over subsets."""
+    return inputs.kid()[0], ()
+
+
+def kid_std(inputs: SetInputs) -> SetValue:
+    """Standard deviation of kid over its subsets."""
+    return inputs.kid()[1], ()
+
+
+def precision(inputs: SetInputs) -> SetValue:
+    """Share of generated vectors inside the reference's k-NN balls."""
+    return inputs.prdc()["precision"], ()
+
+
+def recall(inputs: SetInputs) -> SetValue:
+    """Share of reference vectors inside the generated set's k-NN balls."""
+    return inputs.prdc()["recall"], ()
+
+
+def density(inputs: SetInputs) -> SetValue:
+    """Mean number of reference k-NN balls holding each generated vector, over k."""
+    return inputs.prdc()["density"], ()
+
+
+def coverage(inputs: SetInputs) -> SetValue:
+    """Share of reference vectors whose k-NN ball holds a generated vector."""
+    return inputs.prdc()["coverage"], ()
