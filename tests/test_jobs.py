@@ -256,3 +256,11 @@ def test_an_extraction_row_shows_a_hash_as_hex(images: Path) -> None:
     result = ImageResult(images / "image_0.png", features={spec.name: found.values[0]})
     (row,) = extraction_rows([result], [spec], PARAMS)
     assert row["phash"] == found.values[0].tobytes().hex()
+
+
+def test_an_outcome_summarises_only_its_score_columns() -> None:
+    from imgsim.jobs.outcome import Outcome
+
+    rows = [{"query": "a", "cosine": 0.5}, {"query": "b", "cosine": 1.0}]
+    outcome = Outcome(rows, ["query", "cosine"], ["cosine"], [])
+    assert outcome.summary() == {"cosine": {"mean": 0.75, "min": 0.5, "max": 1.0, "median": 0.75}}

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -44,7 +44,6 @@ from imgsim.errors import UsageError
 
 if TYPE_CHECKING:
     from imgsim.features import FeatureParams
-    from imgsim.gates import GateResult
     from imgsim.jobs.features import FeatureSet
     from imgsim.jobs.outcome import Outcome
     from imgsim.output import Epilogue, Format
@@ -179,8 +178,7 @@ def emit_outcome(
 ) -> None:
     """The rows of a job (JSON: with the summary of its scores and its gates), then each
     gate's verdict on stderr (``keys`` name a failing row)."""
-    epilogue = gates_epilogue(outcome.verdicts, keys, rows=outcome.rows, columns=outcome.scored)
-    emit(iter(outcome.rows), outcome.columns, fmt, out, epilogue)
+    emit(iter(outcome.rows), outcome.columns, fmt, out, outcome_epilogue(outcome, keys))
     report_gates(outcome.verdicts, quiet=quiet, keys=keys)
 
 
@@ -318,28 +316,18 @@ def no_default_threshold(distance: str, feature: str) -> str:
     )
 
 
-def gates_epilogue(
-    verdicts: list[GateResult],
-    keys: Sequence[str] = ROW_KEYS,
-    *,
-    rows: Sequence[Mapping[str, Any]] = (),
-    columns: Sequence[str] = (),
-) -> Callable[[], Epilogue]:
-    """JSON output of a command whose rows are all in hand: the ``summary`` (mean, min,
-    max and median) of each numeric column of ``columns`` over ``rows``, and the gates."""
+def outcome_epilogue(outcome: Outcome, keys: Sequence[str]) -> Callable[[], Epilogue]:
+    """JSON output of a job: the ``summary`` of its scores and its gates (failing rows named
+    by ``keys``)."""
 
     def epilogue() -> Epilogue:
-        from imgsim.gates import ColumnValues
         from imgsim.output import Epilogue, json_value
 
-        values = ColumnValues(columns)
-        for row in rows:
-            values.observe(row)
         summary = {
             column: {name: json_value(value) for name, value in aggregates.items()}
-            for column, aggregates in values.summary().items()
+            for column, aggregates in outcome.summary().items()
         }
-        gates = [gate_json(v, keys) for v in verdicts]
+        gates = [gate_json(v, keys) for v in outcome.verdicts]
         return Epilogue(json_extra={"summary": summary, "gates": gates})
 
     return epilogue

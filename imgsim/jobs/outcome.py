@@ -26,3 +26,12 @@ class Outcome:
     @property
     def gates_held(self) -> bool:
         return all(verdict.passed for verdict in self.verdicts)
+
+    def summary(self) -> dict[str, dict[str, float | None]]:
+        """Mean, min, max and median of each score column over the rows."""
+        from imgsim.gates import ColumnValues
+
+        values = ColumnValues(self.scored)
+        for row in self.rows:
+            values.observe(row)
+        return values.summary()
