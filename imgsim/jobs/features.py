@@ -59,7 +59,8 @@ def features_of(
     progress: ProgressCallback | None = None,
     on_result: Callable[[ImageResult], None] | None = None,
 ) -> FeatureSet:
-    """The ``feature`` values of every image file of ``paths``, through the ``store``.
+    """The ``feature`` values of the image files ``paths`` (folders are expanded by
+    :func:`find_images` first), through the ``store``, in input order.
 
     ``on_result`` sees every result as it arrives, unreadable files included (it may
     raise to stop the run); unreadable files are then left out of the values and listed
