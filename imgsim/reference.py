@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from imgsim.defaults import DEFAULT_SEED
-from imgsim.errors import UsageError
+from imgsim.errors import Argument, StatisticsMismatch, UsageError
 from imgsim.features import DEFAULT_FEATURE, FeatureParams, FeatureSpec, check_params, get_feature
 from imgsim.metrics import sets
 
@@ -59,7 +59,7 @@ class ReferenceStats:
 
     feature: str
     params: dict[str, int]
-    """The options the feature depends on (``--hash-size``, ``--bins``)."""
+    """The options the feature depends on (``hash_size``, ``bins``)."""
     version: int
     """The feature's version: vectors of another version are not comparable."""
     features: Matrix
@@ -139,11 +139,15 @@ class ReferenceStats:
         spec = get_feature(feature)
         wanted = (spec.name, spec.param_values(params), spec.version)
         if wanted != (self.feature, self.params, self.version):
-            raise UsageError(
-                f"the reference statistics were made with {_describe(self.feature, self.params)} "
-                f"version {self.version}, not {_describe(*wanted[:2])} version {spec.version}; "
-                f"rebuild them with `imgsim stats REF -f {spec.name} "
-                f"{_options_text(wanted[1])}--out FILE.npz`"
+            made = [Argument(name, value) for name, value in self.params.items()]
+            asked = [Argument(name, value) for name, value in wanted[1].items()]
+            raise StatisticsMismatch(
+                f"the reference statistics were made with {_describe(self.feature, made)} "
+                f"version {self.version}, not {_describe(spec.name, asked)} version {spec.version}",
+                *made,
+                *asked,
+                feature=spec.name,
+                options=tuple(asked),
             )
 
     def save(self, path: str | Path) -> None:
@@ -383,10 +387,6 @@ class SetScorer:
         self._rows.clear()
 
 
-def _describe(feature: str, params: dict[str, int]) -> str:
-    options = ", ".join(f"--{name.replace('_', '-')} {value}" for name, value in params.items())
-    return f"{feature} ({options})" if options else feature
-
-
-def _options_text(params: dict[str, int]) -> str:
-    return "".join(f"--{name.replace('_', '-')} {value} " for name, value in params.items())
+def _describe(feature: str, options: Sequence[Argument]) -> str:
+    """A feature and a ``{}`` for each of its options, for :class:`StatisticsMismatch`."""
+    return f"{feature} ({', '.join('{}' for _ in options)})" if options else feature

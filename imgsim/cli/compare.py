@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -54,6 +53,7 @@ from imgsim.errors import UsageError
 from imgsim.metrics.registry import pair_metric_help
 
 if TYPE_CHECKING:
+    from imgsim.jobs.compare import PairComparison, PairCounts
     from imgsim.output import Epilogue
     from imgsim.pairs import Pairing, PairResult
 
@@ -132,10 +132,9 @@ def compare(
     `imgsim stats`).
     """
     from imgsim.features import FeatureParams
-    from imgsim.gates import ColumnValues, GateChecker, parse_gates
+    from imgsim.jobs.compare import compare_inputs, parse_compare_gates
     from imgsim.metrics import DEFAULT_COMPARE_METRICS, parse_pair_metrics
-    from imgsim.output import Epilogue, json_value
-    from imgsim.pairs import CompareOptions, compare_pairs, pair_inputs
+    from imgsim.pairs import CompareOptions
 
     if set_:
         from imgsim.cli.sets import FeatureRun, compare_sets, resolve_feature
@@ -150,124 +149,84 @@ def compare(
         return
     if feature:
         raise UsageError("--feature applies to --set; name pair metrics with -m (e.g. -m thumb)")
-    metrics = parse_pair_metrics(split_names(metric) or DEFAULT_COMPARE_METRICS)
-    columns = [m.column for m in metrics]
-    gates = parse_gates(gate or [], columns, run_values=_RUN_VALUES)
-    output_format = resolve_format(fmt, out)
     options = CompareOptions(
-        metrics=tuple(metrics),
+        metrics=tuple(parse_pair_metrics(split_names(metric) or DEFAULT_COMPARE_METRICS)),
         params=FeatureParams(hash_size=hash_size, bins=bins),
         resize=resize,
         max_pixels=max_pixels,
     )
-    pairing = pair_inputs(a, b)
-    _report_unpaired(pairing, a, b)
-    if not pairing.pairs:
-        raise UsageError(f"no pairs: no image in {a} has a partner in {b}")
-    values = ColumnValues(columns)
-    checker = GateChecker(gates, values, run={"unmatched": pairing.unmatched})
-    status = _PairStatus()
-
-    uses_features = any(m.kind == "feature" for m in metrics)
-
-    def rows() -> Iterator[dict[str, Any]]:
-        with (
-            open_store(cache, no_cache or not uses_features) as store,
-            progress_bar(len(pairing.pairs), quiet) as progress,
-        ):
-            results = compare_pairs(
-                pairing.pairs, options, workers=workers, progress=progress, store=store
-            )
-            yield from scored(results)
-
-    def scored(results: Iterator[PairResult]) -> Iterator[dict[str, Any]]:
-        for result in results:
-            status.count(result)
-            if result.unreadable and skip_bad:
-                continue
-            row = {"a": str(result.a), "b": str(result.b), **result.values, "error": result.error}
-            if not result.unreadable:  # a partial row's missing values are left out of gates
-                values.observe(row)
-                checker.observe(row)
-            yield row
-
-    def epilogue() -> Epilogue:
-        summary = values.summary()
-        # With at most one value per column, mean, min, max and median are one number.
-        labels = {"summary": "mean"} if values.most() <= 1 else {name: name for name in _AGGREGATES}
-        footer = [
-            {"a": label, **{c: summary[c][name] for c in columns}} for label, name in labels.items()
-        ]
-        return Epilogue(
-            table_rows=footer,
-            json_extra={
-                "summary": {
-                    c: {k: json_value(v) for k, v in s.items()} for c, s in summary.items()
-                },
-                "gates": [gate_json(result) for result in checker.results()],
-            },
-        )
-
-    emit(rows(), ["a", "b", *columns, "error"], output_format, out, epilogue)
-    verdicts = checker.results()
+    gates = parse_compare_gates(gate or [], options)
+    output_format = resolve_format(fmt, out)
+    comparison = compare_inputs(
+        a, b, options, gates, on_pairing=lambda pairing: _report_unpaired(pairing, a, b)
+    )
+    rows = comparison.rows(
+        store=open_store(cache, no_cache or not comparison.uses_features),
+        progress=progress_bar(comparison.total, quiet),
+        workers=workers,
+        on_result=_report_result,
+        skip_bad=skip_bad,
+    )
+    emit(rows, comparison.row_columns, output_format, out, lambda: _epilogue(comparison))
+    verdicts = comparison.verdicts()
     report_gates(verdicts, quiet=quiet)
+    counts = comparison.counts
     if not quiet:
-        sys.stderr.write(f"imgsim: {status.summary()}, {_unpaired_summary(pairing)}\n")
+        sys.stderr.write(
+            f"imgsim: {_status_summary(counts)}, {_unpaired_summary(comparison.pairing)}\n"
+        )
     failed_gate = any(not verdict.passed for verdict in verdicts)
     codes = [
         EXIT_GATE_FAILED if failed_gate else EXIT_OK,
-        EXIT_USAGE if status.size_mismatches else EXIT_OK,
-        EXIT_UNREADABLE if status.unreadable and not skip_bad else EXIT_OK,
+        EXIT_USAGE if counts.size_mismatches else EXIT_OK,
+        EXIT_UNREADABLE if counts.unreadable and not skip_bad else EXIT_OK,
     ]
     raise typer.Exit(exit_status(*codes))
 
 
 _AGGREGATES = ("mean", "min", "max", "median")
-_RUN_VALUES = ("unmatched",)
-"""Gates on one number for the whole run: ``unmatched``, the files in no pair."""
 
 
-class _PairStatus:
-    """Counts pair results and reports the ones that could not be scored on stderr."""
+def _epilogue(comparison: PairComparison) -> Epilogue:
+    """The table's summary rows and the JSON's ``summary`` and ``gates``."""
+    from imgsim.output import Epilogue, json_value
 
-    def __init__(self) -> None:
-        self.scored = 0
-        """Pairs with every metric."""
-        self.unreadable = 0
-        self.partial = 0
-        """Pairs that some pixel metrics could not score for their size."""
-        self.unscored = 0
-        """Pairs that no metric could score for their size."""
+    summary = comparison.summary()
+    # With at most one value per column, mean, min, max and median are one number.
+    labels = (
+        {"summary": "mean"} if comparison.single_values else {name: name for name in _AGGREGATES}
+    )
+    columns = comparison.columns
+    footer = [
+        {"a": label, **{c: summary[c][name] for c in columns}} for label, name in labels.items()
+    ]
+    return Epilogue(
+        table_rows=footer,
+        json_extra={
+            "summary": {c: {k: json_value(v) for k, v in s.items()} for c, s in summary.items()},
+            "gates": [gate_json(result) for result in comparison.verdicts()],
+        },
+    )
 
-    @property
-    def size_mismatches(self) -> int:
-        return self.partial + self.unscored
 
-    def count(self, result: PairResult) -> None:
-        """Count a result, and report its notes and errors."""
-        for note in result.notes:
-            sys.stderr.write(f"imgsim: note: {one_line(note)}\n")
-        if result.error is not None:
-            sys.stderr.write(f"{one_line(result.error)}\n")
-        if result.unreadable:
-            self.unreadable += 1
-        elif not result.size_mismatch:
-            self.scored += 1
-        elif any(value is not None for value in result.values.values()):
-            self.partial += 1
-        else:
-            self.unscored += 1
+def _report_result(result: PairResult) -> None:
+    """A pair's notes and error on stderr, as its row is written."""
+    for note in result.notes:
+        sys.stderr.write(f"imgsim: note: {one_line(note)}\n")
+    if result.error is not None:
+        sys.stderr.write(f"{one_line(result.error)}\n")
 
-    def summary(self) -> str:
-        scored = f"{plural(self.scored + self.partial, 'pair')} scored"
-        if self.partial:
-            scored += f" ({self.partial} without some pixel metrics, for the image size)"
-        parts = [scored]
-        if self.unreadable:
-            parts.append(f"{plural(self.unreadable, 'pair')} with unreadable images")
-        if self.unscored:
-            parts.append(f"{plural(self.unscored, 'pair')} not scored for the size")
-        return ", ".join(parts)
+
+def _status_summary(counts: PairCounts) -> str:
+    scored = f"{plural(counts.scored + counts.partial, 'pair')} scored"
+    if counts.partial:
+        scored += f" ({counts.partial} without some pixel metrics, for the image size)"
+    parts = [scored]
+    if counts.unreadable:
+        parts.append(f"{plural(counts.unreadable, 'pair')} with unreadable images")
+    if counts.unscored:
+        parts.append(f"{plural(counts.unscored, 'pair')} not scored for the size")
+    return ", ".join(parts)
 
 
 def _unpaired_summary(pairing: Pairing) -> str:
