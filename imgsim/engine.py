@@ -2,25 +2,21 @@
 
 Work is cut into chunks of files. The main process looks each chunk up in the
 feature store (unchanged files whose features are all stored are not read at all);
-the rest go to a process pool, created only when there is something to compute.
-Results stream back in input order while at most a bounded window of chunks is in
-flight, so memory does not grow with the number of files, and the main process
-writes new features to the store as they arrive. ``workers=1`` runs in this
+the rest go to the process pool of :mod:`imgsim.parallel`, created only when there
+is something to compute. Results stream back in input order while at most a bounded
+window of chunks is in flight, so memory does not grow with the number of files, and
+the main process writes new features to the store as they arrive. ``workers=1`` runs in this
 process. Results are identical for any number of workers or chunk size.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib
-import json
 import os
-import sys
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -35,27 +31,15 @@ from imgsim.features import (
     resolve_features,
 )
 from imgsim.images import DEFAULT_MAX_PIXELS
-from imgsim.memory import keep_freed_memory
+from imgsim.parallel import chunking, stream_chunks
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future, ProcessPoolExecutor
-    from multiprocessing.context import BaseContext
-
     # The store (SQLite, hashlib) is imported by the functions that use it: runs
     # without a store, such as a one-pair compare, do not pay for it.
     from imgsim.store import FeatureStore, FileStamp, StoredImage, StoreReader
 
-Item = TypeVar("Item")
-Result = TypeVar("Result")
-Tag = TypeVar("Tag")
-Context = TypeVar("Context")
 ProgressCallback = Callable[[int, int], None]
 """Called with the number of items just finished and how many of them came from the store."""
-
-_CHUNKS_IN_FLIGHT_PER_WORKER = 4
-_MAX_CHUNK = 32
-_IDLE_SECONDS = 0.2
-"""While waiting for workers, the main process wakes this often (to commit the store)."""
 
 
 @dataclass(frozen=True)
@@ -86,14 +70,6 @@ class ImageResult:
     """Digest of the file's bytes (for the store; ``None`` without a store)."""
 
 
-def default_workers() -> int:
-    """All cores this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
 @dataclass(frozen=True)
 class _Plan:
     """What :class:`ExtractOptions` imply for every file, worked out once."""
@@ -101,24 +77,30 @@ class _Plan:
     specs: tuple[FeatureSpec, ...]
     groups: tuple[DecodeGroup, ...]
     """The features by decode: one decode per group."""
-    keys: dict[str, str]
-    """``{feature name: store key}``."""
+    params: FeatureParams
+
+    @functools.cached_property
+    def keys(self) -> dict[str, str]:
+        """``{feature name: store key}``, worked out on first use: only runs with a store
+        need keys (and pay for importing it)."""
+        from imgsim.store import feature_key
+
+        # A JPEG's pixels depend on the decode (DCT scaling, luma or RGB, --size), so
+        # each feature's own decode is part of its key: values from another decode are
+        # never reused, and the key does not depend on the other features of the run.
+        decodes = {spec.name: group.decode.label for group in self.groups for spec in group.specs}
+        return {
+            spec.name: feature_key(
+                spec.name, spec.version, spec.param_values(self.params), decodes[spec.name]
+            )
+            for spec in self.specs
+        }
 
 
 @functools.lru_cache(maxsize=16)
 def _plan(options: ExtractOptions) -> _Plan:
     specs = tuple(resolve_features(options.features))
-    groups = group_by_decode(specs, options.params, options.max_side)
-    # A JPEG's pixels depend on the decode (DCT scaling, luma or RGB, --size), so each
-    # feature's own decode is part of its key: values from another decode are never
-    # reused, and the key does not depend on the other features of the run.
-    decodes = {spec.name: group.decode.label for group in groups for spec in group.specs}
-    keys = {
-        spec.name: f"{spec.name}:v{spec.version}:"
-        f"{json.dumps(spec.param_values(options.params), sort_keys=True)}:{decodes[spec.name]}"
-        for spec in specs
-    }
-    return _Plan(specs, groups, keys)
+    return _Plan(specs, group_by_decode(specs, options.params, options.max_side), options.params)
 
 
 def feature_keys(options: ExtractOptions) -> dict[str, str]:
@@ -208,9 +190,7 @@ def extract_files(
     """
     # Unknown names and unusable options fail before any work starts.
     check_params(resolve_features(options.features), options.params)
-    workers = default_workers() if workers is None else max(1, workers)
-    size = chunk_size or _chunk_size(len(paths), workers)
-    workers = _workers_for(len(paths), size, workers)
+    size, workers = chunking(len(paths), workers=workers, chunk_size=chunk_size)
     context = _ChunkContext(options, store.path if store is not None and store.usable else None)
     return _extract_stream(paths, context, size, workers, progress, store)
 
@@ -333,184 +313,3 @@ def _extract_chunk(paths: list[Path], context: _ChunkContext) -> list[ImageResul
     reader = store_reader(context.store) if context.store is not None else None
     stamped = context.store is not None
     return [extract_file(path, context.options, reader=reader, stamped=stamped) for path in paths]
-
-
-def ordered_map(
-    work: Callable[[list[Item], Context], list[Result]],
-    items: Sequence[Item],
-    context: Context,
-    *,
-    workers: int | None = None,
-    chunk_size: int | None = None,
-    progress: ProgressCallback | None = None,
-) -> Iterator[Result]:
-    """``work`` over chunks of ``items`` in a process pool, yielding results in input order.
-
-    ``work`` must be a module-level function (it is sent to worker processes by
-    name); ``context`` is sent along with every chunk.
-    """
-    workers = default_workers() if workers is None else max(1, workers)
-    size = chunk_size or _chunk_size(len(items), workers)
-    workers = _workers_for(len(items), size, workers)
-    jobs = ((None, list(items[i : i + size])) for i in range(0, len(items), size))
-    for _, results in stream_chunks(work, jobs, context, workers=workers):
-        if progress is not None:
-            progress(len(results), 0)
-        yield from results
-
-
-def stream_chunks(
-    work: Callable[[list[Item], Context], list[Result]],
-    jobs: Iterable[tuple[Tag, list[Item]]],
-    context: Context,
-    *,
-    workers: int,
-    idle: Callable[[], None] | None = None,
-) -> Iterator[tuple[Tag, list[Result]]]:
-    """``(tag, work(items, context))`` for each job, in order.
-
-    ``jobs`` is consumed lazily, at most a window of them ahead of the results.
-    With ``workers`` > 1 the work runs in a process pool, started only when a job
-    has items (an empty job never leaves this process). ``idle`` is called every
-    fraction of a second while the main process waits for a worker, and after each
-    item when the work runs in this process.
-    """
-    if workers == 1:
-        for tag, items in jobs:
-            results: list[Result] = []
-            for item in items:  # one at a time, so that ``idle`` runs between them
-                results += work([item], context)
-                if idle is not None:
-                    idle()
-            yield tag, results
-        return
-    pool: ProcessPoolExecutor | None = None
-    window: deque[tuple[Tag, Future[list[Result]] | None]] = deque()
-    limit = workers * _CHUNKS_IN_FLIGHT_PER_WORKER
-    try:
-        for tag, items in jobs:
-            future = None
-            if items:
-                pool = pool or _start_pool(workers)
-                future = pool.submit(work, items, context)
-            window.append((tag, future))
-            while len(window) >= limit or (window and _is_ready(window[0][1])):
-                yield _next_result(window, idle)
-        while window:
-            yield _next_result(window, idle)
-    except BaseException:
-        if pool is not None:
-            _stop_pool(pool)
-            pool = None
-        raise
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _stop_pool(pool: ProcessPoolExecutor) -> None:
-    """End the workers now (an interrupted or failed run): they are told to terminate,
-    and killed if they have not within a second; no process is left behind."""
-    processes = list(getattr(pool, "_processes", {}).values())
-    for process in processes:
-        process.terminate()
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        process.join(timeout=1.0)
-        if process.is_alive():
-            process.kill()
-            process.join()
-
-
-def _is_ready(future: Future[list[Result]] | None) -> bool:
-    return future is None or future.done()
-
-
-def _next_result(
-    window: deque[tuple[Tag, Future[list[Result]] | None]], idle: Callable[[], None] | None
-) -> tuple[Tag, list[Result]]:
-    from concurrent.futures import TimeoutError as FutureTimeout
-
-    tag, future = window.popleft()
-    if future is None:
-        return tag, []
-    while True:
-        try:
-            return tag, future.result(timeout=_IDLE_SECONDS if idle is not None else None)
-        except FutureTimeout:
-            assert idle is not None  # no timeout without an idle callback
-            idle()
-
-
-def _start_pool(workers: int) -> ProcessPoolExecutor:
-    from concurrent.futures import ProcessPoolExecutor  # only jobs that need a pool pay for it
-
-    return ProcessPoolExecutor(
-        max_workers=workers, mp_context=_pool_context(), initializer=_init_worker
-    )
-
-
-def _chunk_size(count: int, workers: int) -> int:
-    """Small enough to balance the load and stream, large enough to amortise messaging."""
-    return max(1, min(_MAX_CHUNK, -(-count // (workers * 8))))
-
-
-def _workers_for(count: int, size: int, workers: int) -> int:
-    """At most one worker per chunk: a worker with nothing to do would only cost its
-    start-up. One chunk (or none) runs in this process, without a pool."""
-    return max(1, min(workers, -(-count // size)))
-
-
-_WORKER_MODULES = ("cv2", "imgsim.pairs", "imgsim.features.hashes")
-
-
-def _pool_context() -> BaseContext:
-    import multiprocessing
-
-    # A forked child can inherit OpenCV's thread pool in a locked state and hang,
-    # but only once a multi-threaded cv2 call has run in this process. If cv2 is
-    # not even imported yet, nothing can have run: import the workers' modules
-    # here (importing starts no threads) and fork, which starts workers at once.
-    # Otherwise a fork server that imported them before any such call forks clean
-    # workers.
-    if sys.platform.startswith("linux") and "cv2" not in sys.modules:
-        for module in _WORKER_MODULES:
-            importlib.import_module(module)
-        return multiprocessing.get_context("fork")
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(list(_WORKER_MODULES))
-        return context
-    return multiprocessing.get_context("spawn")
-
-
-def _init_worker() -> None:
-    import cv2
-
-    # One process per core already: OpenCV's own thread pool would oversubscribe.
-    cv2.setNumThreads(1)
-    keep_freed_memory()
-    _follow_the_main_process()
-
-
-def _follow_the_main_process() -> None:
-    """Leave interruptions to the main process, and never outlive it.
-
-    A forked worker inherits the command line's signal handlers: Ctrl-C (sent to the
-    whole process group) is ignored here, since the main process stops the workers
-    itself; SIGTERM ends a worker at once. If the main process dies without that
-    (SIGKILL), Linux sends its workers SIGKILL too.
-    """
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        parent = os.getppid()
-        pr_set_pdeathsig = 1
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != parent:  # the parent died before the request took effect
-            os._exit(1)

@@ -23,7 +23,6 @@ from imgsim.engine import (
     ProgressCallback,
     extract_file,
     feature_keys,
-    ordered_map,
     record,
     release_reader,
     store_reader,
@@ -32,6 +31,7 @@ from imgsim.errors import BadImage, UsageError
 from imgsim.features import FeatureParams, check_params, get_feature
 from imgsim.images import DEFAULT_MAX_PIXELS, decode_upright_rgb, resize_antialiased, walk_images
 from imgsim.metrics import PairMetric, pixel_function
+from imgsim.parallel import ordered_map
 
 if TYPE_CHECKING:
     from imgsim.store import FeatureStore, StoreReader
@@ -332,7 +332,8 @@ def compare_pairs(
     specs = [get_feature(m.name) for m in options.metrics if m.kind == "feature"]
     check_params(specs, options.params)
     context = _PairContext(options, store.path if store is not None and store.usable else None)
-    results = ordered_map(_score_chunk, pairs, context, workers=workers, progress=progress)
+    done = None if progress is None else lambda pairs_done: progress(pairs_done, 0)
+    results = ordered_map(_score_chunk, pairs, context, workers=workers, progress=done)
     features = _feature_options(options)
     if store is None or features is None:
         return results

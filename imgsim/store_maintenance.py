@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from imgsim.errors import UsageError
-from imgsim.store import FileStamp, _connect, _describe, _transaction
+from imgsim.store_db import FileStamp, connect, describe, transaction
 from imgsim.store_identity import StoreIdentity, StoreKind, identify_store, not_a_store_message
 
 
@@ -101,7 +101,7 @@ def clear_store(path: Path, features: Sequence[str] = ()) -> int:
         return removed
     connection = _open_existing(path)
     try:
-        with _transaction(connection):
+        with transaction(connection):
             removed = 0
             for name in features:
                 cursor = connection.execute("DELETE FROM features WHERE feature = ?", (name,))
@@ -130,7 +130,7 @@ def prune_store(path: Path, folders: Iterable[Path]) -> tuple[int, int]:
             if any(row_path.startswith(prefix) for prefix in prefixes)
             and FileStamp.of(Path(row_path)) != FileStamp(row_path, size, mtime_ns)
         ]
-        with _transaction(connection):
+        with transaction(connection):
             connection.executemany("DELETE FROM files WHERE path = ?", stale)
             orphaned = "digest NOT IN (SELECT digest FROM files)"
             removed = connection.execute(f"DELETE FROM features WHERE {orphaned}").rowcount
@@ -155,14 +155,14 @@ def _require_store(path: Path, consequence: str) -> None:
 
 def _open_existing(path: Path, *, write: bool = True) -> sqlite3.Connection:
     try:
-        return _connect(path, create=write)
+        return connect(path, create=write)
     except (sqlite3.Error, OSError) as error:
         raise StoreError(_unreadable(path, error)) from None
 
 
 def _unreadable(path: Path, error: BaseException) -> str:
     return (
-        f"feature store {path} cannot be used ({_describe(error)}); "
+        f"feature store {path} cannot be used ({describe(error)}); "
         "`imgsim cache clear` deletes it so that the next run starts a new one"
     )
 

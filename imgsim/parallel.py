@@ -1,0 +1,234 @@
+"""Ordered, bounded, chunked execution in a local process pool.
+
+Work is cut into chunks of items; each chunk goes to a worker process as one
+message. Results come back in input order while at most a bounded window of
+chunks is in flight, so memory does not grow with the number of items. One chunk
+(or ``workers=1``) runs in this process, without a pool. The pool is started only
+when there is something to send it, and stopped at once (no process left behind)
+when the run is interrupted or fails.
+
+This module knows nothing of what the work is: callers send a module-level
+function, the items and a context that travels with every chunk.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, TypeVar
+
+from imgsim.memory import keep_freed_memory
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from multiprocessing.context import BaseContext
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+Tag = TypeVar("Tag")
+Context = TypeVar("Context")
+
+_CHUNKS_IN_FLIGHT_PER_WORKER = 4
+_MAX_CHUNK = 32
+_IDLE_SECONDS = 0.2
+"""While waiting for workers, the main process wakes this often (e.g. to commit a store)."""
+
+
+def default_workers() -> int:
+    """All cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def chunking(count: int, *, workers: int | None, chunk_size: int | None) -> tuple[int, int]:
+    """``(chunk size, workers)`` for ``count`` items: ``workers`` (default: all cores)
+    and ``chunk_size`` (default: chosen for the load) as a run will use them."""
+    workers = default_workers() if workers is None else max(1, workers)
+    size = chunk_size or _chunk_size(count, workers)
+    return size, _workers_for(count, size, workers)
+
+
+def ordered_map(
+    work: Callable[[list[Item], Context], list[Result]],
+    items: Sequence[Item],
+    context: Context,
+    *,
+    workers: int | None = None,
+    chunk_size: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[Result]:
+    """``work`` over chunks of ``items`` in a process pool, yielding results in input order.
+
+    ``work`` must be a module-level function (it is sent to worker processes by
+    name); ``context`` is sent along with every chunk. ``progress`` is called with
+    the number of items just finished.
+    """
+    size, workers = chunking(len(items), workers=workers, chunk_size=chunk_size)
+    jobs = ((None, list(items[i : i + size])) for i in range(0, len(items), size))
+    for _, results in stream_chunks(work, jobs, context, workers=workers):
+        if progress is not None:
+            progress(len(results))
+        yield from results
+
+
+def stream_chunks(
+    work: Callable[[list[Item], Context], list[Result]],
+    jobs: Iterable[tuple[Tag, list[Item]]],
+    context: Context,
+    *,
+    workers: int,
+    idle: Callable[[], None] | None = None,
+) -> Iterator[tuple[Tag, list[Result]]]:
+    """``(tag, work(items, context))`` for each job, in order.
+
+    ``jobs`` is consumed lazily, at most a window of them ahead of the results.
+    With ``workers`` > 1 the work runs in a process pool, started only when a job
+    has items (an empty job never leaves this process). ``idle`` is called every
+    fraction of a second while the main process waits for a worker, and after each
+    item when the work runs in this process.
+    """
+    if workers == 1:
+        for tag, items in jobs:
+            results: list[Result] = []
+            for item in items:  # one at a time, so that ``idle`` runs between them
+                results += work([item], context)
+                if idle is not None:
+                    idle()
+            yield tag, results
+        return
+    pool: ProcessPoolExecutor | None = None
+    window: deque[tuple[Tag, Future[list[Result]] | None]] = deque()
+    limit = workers * _CHUNKS_IN_FLIGHT_PER_WORKER
+    try:
+        for tag, items in jobs:
+            future = None
+            if items:
+                pool = pool or _start_pool(workers)
+                future = pool.submit(work, items, context)
+            window.append((tag, future))
+            while len(window) >= limit or (window and _is_ready(window[0][1])):
+                yield _next_result(window, idle)
+        while window:
+            yield _next_result(window, idle)
+    except BaseException:
+        if pool is not None:
+            _stop_pool(pool)
+            pool = None
+        raise
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """End the workers now (an interrupted or failed run): they are told to terminate,
+    and killed if they have not within a second; no process is left behind."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    for process in processes:
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.join(timeout=1.0)
+        if process.is_alive():
+            process.kill()
+            process.join()
+
+
+def _is_ready(future: Future[list[Result]] | None) -> bool:
+    return future is None or future.done()
+
+
+def _next_result(
+    window: deque[tuple[Tag, Future[list[Result]] | None]], idle: Callable[[], None] | None
+) -> tuple[Tag, list[Result]]:
+    from concurrent.futures import TimeoutError as FutureTimeout
+
+    tag, future = window.popleft()
+    if future is None:
+        return tag, []
+    while True:
+        try:
+            return tag, future.result(timeout=_IDLE_SECONDS if idle is not None else None)
+        except FutureTimeout:
+            assert idle is not None  # no timeout without an idle callback
+            idle()
+
+
+def _start_pool(workers: int) -> ProcessPoolExecutor:
+    from concurrent.futures import ProcessPoolExecutor  # only jobs that need a pool pay for it
+
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=_pool_context(), initializer=_init_worker
+    )
+
+
+def _chunk_size(count: int, workers: int) -> int:
+    """Small enough to balance the load and stream, large enough to amortise messaging."""
+    return max(1, min(_MAX_CHUNK, -(-count // (workers * 8))))
+
+
+def _workers_for(count: int, size: int, workers: int) -> int:
+    """At most one worker per chunk: a worker with nothing to do would only cost its
+    start-up. One chunk (or none) runs in this process, without a pool."""
+    return max(1, min(workers, -(-count // size)))
+
+
+_WORKER_MODULES = ("cv2", "imgsim.pairs", "imgsim.features.hashes")
+"""What every worker imports before its first chunk (named, never imported, here)."""
+
+
+def _pool_context() -> BaseContext:
+    import multiprocessing
+
+    # A forked child can inherit OpenCV's thread pool in a locked state and hang,
+    # but only once a multi-threaded cv2 call has run in this process. If cv2 is
+    # not even imported yet, nothing can have run: import the workers' modules
+    # here (importing starts no threads) and fork, which starts workers at once.
+    # Otherwise a fork server that imported them before any such call forks clean
+    # workers.
+    if sys.platform.startswith("linux") and "cv2" not in sys.modules:
+        for module in _WORKER_MODULES:
+            importlib.import_module(module)
+        return multiprocessing.get_context("fork")
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(list(_WORKER_MODULES))
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def _init_worker() -> None:
+    import cv2
+
+    # One process per core already: OpenCV's own thread pool would oversubscribe.
+    cv2.setNumThreads(1)
+    keep_freed_memory()
+    _follow_the_main_process()
+
+
+def _follow_the_main_process() -> None:
+    """Leave interruptions to the main process, and never outlive it.
+
+    A forked worker inherits the command line's signal handlers: Ctrl-C (sent to the
+    whole process group) is ignored here, since the main process stops the workers
+    itself; SIGTERM ends a worker at once. If the main process dies without that
+    (SIGKILL), Linux sends its workers SIGKILL too.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        parent = os.getppid()
+        pr_set_pdeathsig = 1
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the request took effect
+            os._exit(1)
