@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from imgsim.errors import UsageError
+from imgsim.errors import Argument, ArgumentError
 
 
 def _mean(values: Sequence[float]) -> float:
@@ -82,22 +82,23 @@ class Gate:
 
 
 def parse_gate(text: str) -> Gate:
-    """Parse a gate expression; malformed text is a :class:`UsageError` that shows the syntax."""
+    """Parse a gate expression; malformed text is an :class:`ArgumentError` that shows the
+    syntax."""
     match = _GATE.match(text)
     syntax = 'e.g. "ssim>=0.9", "mean(ssim)>=0.92", "max(phash)<=6"'
     if match is None:
-        raise UsageError(f"--gate {text!r}: cannot parse; {syntax}")
+        raise _gate_error(text, f"cannot parse; {syntax}")
     aggregate = match["aggregate"]
     if aggregate is not None and aggregate not in AGGREGATES:
-        raise UsageError(
-            f"--gate {text!r}: unknown aggregate {aggregate!r}; use one of {', '.join(AGGREGATES)}"
+        raise _gate_error(
+            text, f"unknown aggregate {aggregate!r}; use one of {', '.join(AGGREGATES)}"
         )
     try:
         threshold = float(match["number"])
     except ValueError:
         threshold = math.nan
     if math.isnan(threshold):  # float() reads "nan", but no value ever compares true with NaN
-        raise UsageError(f"--gate {text!r}: {match['number']!r} is not a number; {syntax}")
+        raise _gate_error(text, f"{match['number']!r} is not a number; {syntax}")
     metric = match["inner"] if aggregate is not None else match["bare"]
     return Gate(text.strip(), metric, match["op"], threshold, aggregate)
 
@@ -115,16 +116,23 @@ def _resolve(gate: Gate, computed: Sequence[str], run_values: Sequence[str]) -> 
         return gate
     if gate.metric in run_values:
         if gate.aggregate is not None:
-            raise UsageError(
-                f"--gate {gate.text!r}: {gate.metric} is one number for the whole run, "
-                f'not a column; gate it without an aggregate, e.g. "{gate.metric}==0"'
+            raise _gate_error(
+                gate.text,
+                f"{gate.metric} is one number for the whole run, not a column; "
+                f'gate it without an aggregate, e.g. "{gate.metric}==0"',
             )
         return replace(gate, run_level=True)
     offered = f"; run-level: {', '.join(run_values)}" if run_values else ""
-    raise UsageError(
-        f"--gate {gate.text!r}: metric {gate.metric!r} is not being computed; "
-        f"computed: {', '.join(computed)}{offered}"
+    raise _gate_error(
+        gate.text,
+        f"metric {gate.metric!r} is not being computed; computed: {', '.join(computed)}{offered}",
     )
+
+
+def _gate_error(text: str, problem: str) -> ArgumentError:
+    """``gate 'ssim>=x': PROBLEM``, the gate as it was given (each interface words ``gate``)."""
+    escaped = problem.replace("{", "{{").replace("}", "}}")  # a template: only {} is the gate
+    return ArgumentError("{}: " + escaped, Argument("gate", repr(text)))
 
 
 class ColumnValues:
