@@ -2,8 +2,8 @@
 
 For each feature and distance: how many lightly edited copies of a real photograph
 fall within the threshold (they should), and how many pairs of different photographs
-do (they should not). The numbers in the comment above ``DISTANCES`` in
-``imgsim/metrics/distances.py`` come from this script.
+do (they should not). The numbers in the comment above the distances in
+``imgsim/metrics/registry.py`` come from this script.
 
 - Photographs: the 9 of ``tests/conftest.py`` PHOTO_NAMES; copies: a JPEG re-encode
   at quality 75 and a half-size Lanczos resize of each (18); pairs: the 72 ordered

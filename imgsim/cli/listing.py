@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from imgsim.cli.common import FormatOption, app, emit, handle_errors, resolve_format
+
+if TYPE_CHECKING:
+    from imgsim.metrics.records import Metric
 
 
 @app.command("list", epilog="Example: imgsim list --format csv")
@@ -36,9 +39,7 @@ def list_(fmt: FormatOption = None) -> None:
             "range": metric.range,
             "description": metric.summary + _USE.get(metric.kind, "").format(metric.name),
         }
-        for kind in _TYPES
-        for metric in REGISTRY.values()
-        if metric.kind == kind
+        for metric in sorted(REGISTRY.values(), key=_listing_order)
     ]
     columns = ["name", "type", "dim", "direction", "range", "options", "description"]
     emit(iter(rows), columns, resolve_format(fmt, None), None)
@@ -54,5 +55,12 @@ _TYPES = {
     "distance": "distance",
 }
 """The type column of each kind of metric, in the order of the listing."""
+
+
+def _listing_order(metric: Metric) -> int:
+    """Kinds in the order of :data:`_TYPES`, then any other kind; registry order within."""
+    return list(_TYPES).index(metric.kind) if metric.kind in _TYPES else len(_TYPES)
+
+
 _USE = {"distance": "  Use as FEATURE:{}."}
 """How the command line names a metric of the kind, after its summary."""

@@ -93,10 +93,6 @@ class Metric:
         interval = f"{opening}{bound_text(self.low)}, {bound_text(self.high)}{closing}"
         return interval + self.range_note
 
-    def holds(self, value: float) -> bool:
-        """Whether ``value`` lies within the declared bounds."""
-        return self.low <= value <= self.high
-
 
 @dataclass(frozen=True)
 class Span:
