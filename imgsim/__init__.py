@@ -25,6 +25,7 @@ _EXPORTS = {
     "mae": "imgsim.metrics.fullref",
     "distance": "imgsim.metrics.distances",
     "pairwise": "imgsim.metrics.distances",
+    "ArgumentError": "imgsim.errors",
     "BadImage": "imgsim.errors",
     "ImgsimError": "imgsim.errors",
     "UsageError": "imgsim.errors",
@@ -44,6 +45,7 @@ _EXPORTS = {
 if TYPE_CHECKING:
     from imgsim.api import compare as compare, extract as extract
     from imgsim.errors import (
+        ArgumentError as ArgumentError,
         BadImage as BadImage,
         ImgsimError as ImgsimError,
         UsageError as UsageError,
