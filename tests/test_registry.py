@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from imgsim.metrics.distances import pairwise
 from imgsim.metrics.fullref import MS_SSIM_MIN_SIDE, SSIM_WINDOW
-from imgsim.metrics.registry import DISTANCES, PIXEL_METRICS, REGISTRY
+from imgsim.metrics.registry import DISTANCES, KEYPOINT_METRICS, PIXEL_METRICS, REGISTRY
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_images"
 PAIR = (SAMPLES / "reference" / "camera.png", SAMPLES / "generated" / "camera.png")
@@ -151,3 +151,11 @@ def test_distances_stay_within_their_declared_bounds(name: str, seed: int) -> No
     value = float(pairwise(name, u, v)[0, 0])
 
     assert metric.low - 1e-12 <= value <= metric.high + 1e-12
+
+
+def test_the_readme_names_every_pair_metric_in_the_registry() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    names = readme.split("Metric names: ", 1)[1].split("FEATURE[:DISTANCE]", 1)[0]
+
+    listed = [name.strip(" `,\n") for name in names.replace(" and", ",").split(",")]
+    assert [name for name in listed if name] == [*PIXEL_METRICS, *KEYPOINT_METRICS]
