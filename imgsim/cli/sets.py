@@ -278,8 +278,7 @@ def diversity(
     )
     spec = get_feature(run.feature)
     metric = get_distance(distance or spec.default_distance)
-    if metric.needs_bits and spec.kind != "hash":
-        raise UsageError(f"--distance {metric.name} works on hashes, not on {spec.name}")
+    metric.require_hash(spec, "--distance")
     limit = near_duplicate_limit(threshold, metric.name, run)
     gates = parse_gates(gate or [], DIVERSITY_SCORES)
     reader = SetReader(run)

@@ -34,7 +34,7 @@ def score_set(
     ``reference`` folder or statistics file (``.npz``), with the verdicts of ``gates``."""
     from imgsim.features import get_feature
     from imgsim.gates import check_rows
-    from imgsim.reference import ReferenceStats, feature_matrix, score_sets
+    from imgsim.reference import ReferenceStats, score_sets
 
     names = list(metrics)
     spec = get_feature(feature)
@@ -46,7 +46,7 @@ def score_set(
             source([reference], "reference").values, spec.name, params
         )
     generated_values = source([generated], "generated").values
-    scores = score_sets(stats, feature_matrix(spec, generated_values), names, options)
+    scores = score_sets(stats, spec.vectors(generated_values), names, options)
     row: dict[str, Any] = {"a": str(generated), "b": str(reference), **scores.values}
     verdicts = check_rows(gates, [row], names)
     return Outcome([row], ["a", "b", *names], names, verdicts, scores.notes)
@@ -77,14 +77,12 @@ def diversity_of(
     from imgsim.gates import check_rows
     from imgsim.metrics.distances import get_distance
     from imgsim.metrics.sets import diversity
-    from imgsim.reference import feature_matrix
 
     spec = get_feature(feature)
     metric = get_distance(distance)
-    if metric.needs_bits and spec.kind != "hash":
-        raise UsageError(f"distance {metric.name} works on hashes, not on {spec.name}")
+    metric.require_hash(spec)
     stored = source(paths, "set").values
-    vectors = feature_matrix(spec, stored)
+    vectors = spec.vectors(stored)
     if len(vectors) < 2:
         raise UsageError("diversity needs at least 2 readable images")
     result = diversity(
