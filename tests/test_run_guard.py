@@ -231,7 +231,7 @@ def _interrupt(images: Path, store: Path, signum: int, delay: float) -> tuple[in
     return process.returncode, [pid for pid in workers if _is_running(pid)]
 
 
-def _wait_until_the_command_runs(process: subprocess.Popen[bytes]) -> None:
+def _wait_until_the_command_runs(process: subprocess.Popen[bytes] | subprocess.Popen[str]) -> None:
     """Until imgsim catches SIGTERM, i.e. its command has started: before that, the
     interpreter is still starting and a signal ends it before any imgsim code runs."""
     caught = Path(f"/proc/{process.pid}/status")
@@ -268,7 +268,8 @@ def test_an_interrupted_run_prints_what_it_had_done(long_run: Path, tmp_path: Pa
         env=env,
         text=True,
     )
-    time.sleep(0.8)
+    _wait_until_the_command_runs(process)
+    time.sleep(0.3)
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=30)
     assert stderr.splitlines()[-1].startswith("imgsim: interrupted by SIGTERM: ")
