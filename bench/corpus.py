@@ -15,26 +15,20 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-PHOTOS = (
-    "astronaut",
-    "chelsea",
-    "coffee",
-    "rocket",
-    "stereo_motorcycle",
-    "retina",
-    "hubble_deep_field",
-    "immunohistochemistry",
-    "camera",
-    "coins",
-    "grass",
-    "gravel",
-    "brick",
-)
+# The sample photographs are the tests' list (tests/photos.py); bench/ scripts cannot
+# import tests/ as a package, so its folder goes on the path.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from photos import PHOTOS as SAMPLE_PHOTOS
+from photos import TEXTURES
+
+# The stereo pair comes fifth and "cell" is left out: the corpus's files follow this order.
+PHOTOS = (*SAMPLE_PHOTOS[:4], "stereo_motorcycle", *SAMPLE_PHOTOS[4:], *TEXTURES[:3])
 SIZE = (1024, 768)
 DATA = Path(__file__).resolve().parent / ".data"
 """Git-ignored home of the generated files."""

@@ -5,7 +5,7 @@ fall within the threshold (they should), and how many pairs of different photogr
 do (they should not). The numbers in the comment above the distances in
 ``imgsim/metrics/registry.py`` come from this script.
 
-- Photographs: the 9 of ``tests/conftest.py`` PHOTO_NAMES; copies: a JPEG re-encode
+- Photographs: the 9 of ``tests/photos.py`` PHOTOS; copies: a JPEG re-encode
   at quality 75 and a half-size Lanczos resize of each (18); pairs: the 72 ordered
   pairs of different photographs.
 - Tiles: 120 random 128 px tiles (seed 0) of 13 photographs; copies: each re-encoded,
@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import argparse
 import io
+import sys
 from collections.abc import Callable
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
@@ -35,11 +37,11 @@ from imgsim.features import FeatureParams, get_feature
 from imgsim.metrics.distances import DISTANCES, near_duplicate_threshold, pairwise
 from imgsim.reference import feature_matrix
 
-PHOTOS = (
-    "astronaut", "chelsea", "coffee", "rocket", "retina", "hubble_deep_field",
-    "immunohistochemistry", "camera", "coins",
-)  # fmt: skip
-TILE_PHOTOS = (*PHOTOS, "grass", "gravel", "brick", "cell")
+# The sample photographs are the tests' list (tests/photos.py); bench/ scripts cannot
+# import tests/ as a package, so its folder goes on the path.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from photos import PHOTOS, TILE_PHOTOS
+
 TILE, TILES = 128, 120
 Image8 = NDArray[np.uint8]
 

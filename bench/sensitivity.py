@@ -50,24 +50,16 @@ from imgsim.features import DEFAULT_FEATURE, get_feature
 from imgsim.metrics.sets import fd, kid
 from imgsim.reference import feature_matrix
 
+# The sample photographs are the tests' list (tests/photos.py); bench/ scripts cannot
+# import tests/ as a package, so its folder goes on the path.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from photos import PHOTOS, TEXTURES
+
 Matrix = NDArray[np.float64]
 """Feature vectors, one row per image."""
 
-SKIMAGE_PHOTOS = (
-    "astronaut",
-    "chelsea",
-    "coffee",
-    "rocket",
-    "retina",
-    "hubble_deep_field",
-    "immunohistochemistry",
-    "camera",
-    "coins",
-    "moon",
-    "grass",
-    "gravel",
-    "brick",
-)
+SKIMAGE_PHOTOS = (*PHOTOS, "moon", *TEXTURES[:3])
+"""In this order: the seeded crops, and so the table and plot, follow it."""
 SKLEARN_PHOTOS = ("china.jpg", "flower.jpg")
 CROP_SIDE = 128
 DEFAULT_CROPS = 600

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from photos import PHOTOS
 from typer.testing import CliRunner
 
 from imgsim.cli import app
@@ -48,19 +49,6 @@ def cli() -> CliRunnerFn:
     return run
 
 
-PHOTO_NAMES = (
-    "astronaut",
-    "chelsea",
-    "coffee",
-    "rocket",
-    "retina",
-    "hubble_deep_field",
-    "immunohistochemistry",
-    "camera",
-    "coins",
-)
-
-
 def load_photo(name: str) -> np.ndarray:
     """A photograph bundled with scikit-image, as H x W x 3 uint8."""
     from skimage import data
@@ -74,4 +62,4 @@ def load_photo(name: str) -> np.ndarray:
 @pytest.fixture(scope="session")
 def photos() -> dict[str, np.ndarray]:
     """Real photographs (scikit-image's bundled data) by name."""
-    return {name: load_photo(name) for name in PHOTO_NAMES}
+    return {name: load_photo(name) for name in PHOTOS}

@@ -17,27 +17,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from photos import HELD_OUT, TILE_PHOTOS
 from PIL import Image
 
 from tests.conftest import CliRunnerFn
 
 TILE = 128
-TRAINING_PHOTOS = (
-    "astronaut",
-    "chelsea",
-    "coffee",
-    "rocket",
-    "retina",
-    "hubble_deep_field",
-    "immunohistochemistry",
-    "camera",
-    "coins",
-    "grass",
-    "gravel",
-    "brick",
-    "cell",
-)
-HELD_OUT_PHOTOS = ("moon", "clock", "page", "colorwheel", "text")
+TRAINING_PHOTOS = TILE_PHOTOS
+HELD_OUT_PHOTOS = HELD_OUT
 COPIED = (
     ("astronaut", 5),
     ("coffee", 5),
