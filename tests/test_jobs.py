@@ -258,6 +258,38 @@ def test_an_extraction_row_shows_a_hash_as_hex(images: Path) -> None:
     assert row["phash"] == found.values[0].tobytes().hex()
 
 
+def test_extract_rows_leave_out_unreadable_files_when_asked(with_bad: Path) -> None:
+    from imgsim.engine import ExtractOptions
+    from imgsim.jobs.extract import extract_rows
+
+    files = sorted(with_bad.iterdir())
+    options = ExtractOptions(features=("phash",))
+    rows = extract_rows(files, options, skip_unreadable=True, workers=1)
+    assert [row["path"] for row in rows] == [str(f) for f in files if f.name != "bad.png"]
+
+
+def test_extract_rows_show_every_result_to_on_result(with_bad: Path) -> None:
+    from imgsim.engine import ExtractOptions
+    from imgsim.jobs.extract import extract_rows
+
+    files = sorted(with_bad.iterdir())
+    seen: list[ImageResult] = []
+    options = ExtractOptions(features=("phash",))
+    list(extract_rows(files, options, skip_unreadable=True, workers=1, on_result=seen.append))
+    assert [result.path for result in seen] == files
+
+
+def test_extract_gallery_writes_the_readable_images(with_bad: Path, tmp_path: Path) -> None:
+    from imgsim.engine import ExtractOptions
+    from imgsim.jobs.extract import extract_gallery
+
+    files = sorted(with_bad.iterdir())
+    options = ExtractOptions(features=("phash",))
+    extract_gallery(tmp_path / "gallery.npz", files, options, workers=1)
+    gallery = Gallery.load(tmp_path / "gallery.npz", get_feature("phash"), PARAMS)
+    assert gallery.paths == [str(f) for f in files if f.name != "bad.png"]
+
+
 def test_an_outcome_summarises_only_its_score_columns() -> None:
     from imgsim.jobs.outcome import Outcome
 

@@ -326,13 +326,6 @@ class Tally:
         self.failed = 0
         guard.on_interrupt(self.summary)
 
-    def watch(self, results: Iterator[ImageResult], *, skip_bad: bool) -> Iterator[ImageResult]:
-        for result in results:
-            self.observe(result)
-            if result.error is not None and skip_bad:
-                continue
-            yield result
-
     def observe(self, result: ImageResult) -> None:
         """Count one result; an unreadable file is reported on stderr as it comes."""
         self.done += 1

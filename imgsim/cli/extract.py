@@ -71,10 +71,9 @@ def extract(
     `paths` and one array per feature (packed uint8 bits for hashes). Features are
     kept in the feature store, so a rerun only computes what is new or changed.
     """
-    from imgsim.engine import ExtractOptions, extract_files
+    from imgsim.engine import ExtractOptions
     from imgsim.features import FeatureParams, resolve_features
-    from imgsim.jobs.extract import extraction_columns, extraction_rows
-    from imgsim.neighbours import Gallery
+    from imgsim.jobs.extract import extract_gallery, extract_rows, extraction_columns
     from imgsim.output import format_for_path
 
     names = split_names(feature)
@@ -83,33 +82,40 @@ def extract(
 
         raise UsageError(f"missing --feature/-f; valid features: {', '.join(FEATURES)}")
     specs = resolve_features(names)
-    params = FeatureParams(hash_size=hash_size, bins=bins)
     npz_out = out if out is not None and format_for_path(out, allow_npz=True) is None else None
     output_format = Format.csv if npz_out is not None else resolve_format(fmt, out)
     files = discover_images(paths)
     options = ExtractOptions(
         features=tuple(spec.name for spec in specs),
-        params=params,
+        params=FeatureParams(hash_size=hash_size, bins=bins),
         max_pixels=max_pixels,
         max_side=size,
     )
     tally = Tally()
     with open_store(cache, no_cache) as store, progress_bar(len(files), quiet) as progress:
-        results = tally.watch(
-            extract_files(files, options, workers=workers, progress=progress, store=store),
-            skip_bad=skip_bad,
-        )
         if npz_out is not None:
-            written = Gallery.save(npz_out, results, specs, params)
+            written = extract_gallery(
+                npz_out,
+                files,
+                options,
+                store=store,
+                workers=workers,
+                progress=progress,
+                on_result=tally.observe,
+            )
             if not quiet:
                 sys.stderr.write(f"imgsim: wrote {written} images to {npz_out}\n")
         else:
-            emit(
-                extraction_rows(results, specs, params),
-                extraction_columns(specs),
-                output_format,
-                out,
+            rows = extract_rows(
+                files,
+                options,
+                skip_unreadable=skip_bad,
+                store=store,
+                workers=workers,
+                progress=progress,
+                on_result=tally.observe,
             )
+            emit(rows, extraction_columns(specs), output_format, out)
     if not quiet:
         sys.stderr.write(f"imgsim: {tally.summary()}\n")
     raise typer.Exit(tally.exit_code(skip_bad))

@@ -1,17 +1,23 @@
-"""The rows of ``imgsim extract``: one per image, with each feature as output shows it."""
+"""``imgsim extract`` as a library call: the features of every image, streamed as rows
+(one per image, each feature as output shows it) or written as a gallery file."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from imgsim.engine import ImageResult
+    from imgsim.engine import ExtractOptions, ImageResult, ProgressCallback
     from imgsim.features import FeatureParams, FeatureSpec
+    from imgsim.store import FeatureStore
+
+ResultCallback = Callable[["ImageResult"], None]
+"""Sees every result as it arrives, unreadable files included (it may raise to stop the run)."""
 
 
 def extraction_columns(specs: Sequence[FeatureSpec]) -> list[str]:
-    """The columns of :func:`extraction_rows`."""
+    """The columns of :func:`extraction_rows` and :func:`extract_rows`."""
     return ["path", "width", "height", *(spec.name for spec in specs), "error"]
 
 
@@ -33,3 +39,63 @@ def extraction_rows(
             row[spec.name] = None if value is None else output_value(spec, value, params)
         row["error"] = result.error
         yield row
+
+
+def extract_rows(
+    files: Sequence[Path],
+    options: ExtractOptions,
+    *,
+    skip_unreadable: bool = False,
+    store: FeatureStore | None = None,
+    workers: int | None = None,
+    progress: ProgressCallback | None = None,
+    on_result: ResultCallback | None = None,
+) -> Iterator[dict[str, Any]]:
+    """The rows of :func:`extraction_rows` for the image ``files``, computed through the
+    ``store`` and streamed in input order. An unreadable file is a row with its ``error``,
+    or no row with ``skip_unreadable``; ``on_result`` sees it either way."""
+    results = _results(files, options, store, workers, progress, on_result)
+    if skip_unreadable:
+        results = (result for result in results if result.error is None)
+    return extraction_rows(results, _specs(options), options.params)
+
+
+def extract_gallery(
+    path: Path,
+    files: Sequence[Path],
+    options: ExtractOptions,
+    *,
+    store: FeatureStore | None = None,
+    workers: int | None = None,
+    progress: ProgressCallback | None = None,
+    on_result: ResultCallback | None = None,
+) -> int:
+    """Write the features of the readable image ``files`` to the gallery file ``path``
+    (see :meth:`imgsim.neighbours.Gallery.save`); returns the number of images written.
+    ``on_result`` sees every result, unreadable files included."""
+    from imgsim.neighbours import Gallery
+
+    results = _results(files, options, store, workers, progress, on_result)
+    return Gallery.save(path, results, _specs(options), options.params)
+
+
+def _specs(options: ExtractOptions) -> list[FeatureSpec]:
+    from imgsim.features import get_feature
+
+    return [get_feature(name) for name in options.features]
+
+
+def _results(
+    files: Sequence[Path],
+    options: ExtractOptions,
+    store: FeatureStore | None,
+    workers: int | None,
+    progress: ProgressCallback | None,
+    on_result: ResultCallback | None,
+) -> Iterator[ImageResult]:
+    from imgsim.engine import extract_files
+
+    for result in extract_files(files, options, workers=workers, progress=progress, store=store):
+        if on_result is not None:
+            on_result(result)
+        yield result
