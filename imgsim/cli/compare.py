@@ -137,12 +137,11 @@ def compare(
     from imgsim.pairs import CompareOptions
 
     if set_:
-        from imgsim.cli.sets import FeatureRun, compare_sets, resolve_feature
+        from imgsim.cli.sets import compare_sets, set_run
         from imgsim.reference import SetOptions
 
-        params = FeatureParams(hash_size=hash_size, bins=bins)
-        run = FeatureRun(
-            resolve_feature(feature), params, workers, cache, no_cache, quiet, skip_bad
+        run = set_run(
+            "compare --set", feature, hash_size, bins, workers, cache, no_cache, quiet, skip_bad
         )
         options_ = SetOptions(k=k, subsets=subsets, subset_size=subset_size, seed=seed)
         compare_sets(a, b, split_names(metric), gate or [], run, options_, fmt, out)

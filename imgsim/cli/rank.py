@@ -29,13 +29,12 @@ from imgsim.cli.common import (
 )
 from imgsim.cli.sets import (
     NEAR_DUPLICATE_RULE,
-    FeatureRun,
     SetReader,
     emit_outcome,
     gates_status,
     near_duplicate_limit,
     no_default_threshold,
-    resolve_feature,
+    set_run,
 )
 from imgsim.errors import UsageError
 
@@ -95,24 +94,18 @@ def rank(
     Near-duplicates within one folder: `imgsim rank DIR DIR --exclude-self`, or
     `imgsim duplicates DIR`.
     """
-    from imgsim.features import FeatureParams, get_feature
     from imgsim.gates import parse_gates
     from imgsim.jobs.search import RANK_KEYS, nearest
-    from imgsim.metrics.distances import get_distance
 
-    params = FeatureParams(hash_size=hash_size, bins=bins)
-    run = FeatureRun(
-        resolve_feature(feature, "rank"), params, workers, cache, no_cache, quiet, skip_bad
-    )
-    spec = get_feature(run.feature)
-    metric = get_distance(distance or spec.default_distance)
+    run = set_run("rank", feature, hash_size, bins, workers, cache, no_cache, quiet, skip_bad)
+    metric = run.distance(distance)
     gates = parse_gates(gate or [], [metric.name])
     reader = SetReader(run)
     outcome = nearest(
         query,
         gallery,
-        feature=spec.name,
-        params=params,
+        feature=run.feature,
+        params=run.params,
         distance=metric.name,
         k=k,
         source=reader,
@@ -158,24 +151,18 @@ def duplicates(
     Images are joined when they are within the threshold of each other, directly or
     through other images of the group; each group is listed once.
     """
-    from imgsim.features import FeatureParams, get_feature
     from imgsim.jobs.search import duplicate_groups
-    from imgsim.metrics.distances import get_distance
 
-    params = FeatureParams(hash_size=hash_size, bins=bins)
-    run = FeatureRun(
-        resolve_feature(feature, "duplicates"), params, workers, cache, no_cache, quiet, skip_bad
-    )
-    spec = get_feature(run.feature)
-    metric = get_distance(distance or spec.default_distance)
+    run = set_run("duplicates", feature, hash_size, bins, workers, cache, no_cache, quiet, skip_bad)
+    metric = run.distance(distance)
     limit = near_duplicate_limit(threshold, metric.name, run)
     if limit is None:
-        raise UsageError(no_default_threshold(metric.name, spec.name))
+        raise UsageError(no_default_threshold(metric.name, run.feature))
     reader = SetReader(run)
     outcome = duplicate_groups(
         paths,
-        feature=spec.name,
-        params=params,
+        feature=run.feature,
+        params=run.params,
         distance=metric.name,
         threshold=limit,
         source=reader,

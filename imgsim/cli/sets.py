@@ -43,9 +43,10 @@ from imgsim.cli.common import (
 from imgsim.errors import UsageError
 
 if TYPE_CHECKING:
-    from imgsim.features import FeatureParams
+    from imgsim.features import FeatureParams, FeatureSpec
     from imgsim.jobs.features import FeatureSet
     from imgsim.jobs.outcome import Outcome
+    from imgsim.metrics.records import Distance
     from imgsim.output import Epilogue, Format
     from imgsim.reference import SetOptions
 
@@ -69,6 +70,38 @@ class FeatureRun:
     no_cache: bool
     quiet: bool
     skip_bad: bool
+
+    @property
+    def spec(self) -> FeatureSpec:
+        from imgsim.features import get_feature
+
+        return get_feature(self.feature)
+
+    def distance(self, name: str | None) -> Distance:
+        """The distance named, else the feature's own."""
+        from imgsim.metrics.distances import get_distance
+
+        return get_distance(name or self.spec.default_distance)
+
+
+def set_run(
+    command: str,
+    feature: list[str] | None,
+    hash_size: int,
+    bins: int,
+    workers: int | None,
+    cache: Path | None,
+    no_cache: bool,
+    quiet: bool,
+    skip_bad: bool,
+) -> FeatureRun:
+    """The run of a whole-set ``command`` from its options (the one feature is checked)."""
+    from imgsim.features import FeatureParams
+
+    params = FeatureParams(hash_size=hash_size, bins=bins)
+    return FeatureRun(
+        resolve_feature(feature, command), params, workers, cache, no_cache, quiet, skip_bad
+    )
 
 
 class SetReader:
@@ -107,7 +140,7 @@ class SetReader:
         return EXIT_OK if tally is None else finish(tally, self.run, what)
 
 
-def resolve_feature(feature: list[str] | None, command: str = "compare --set") -> str:
+def resolve_feature(feature: list[str] | None, command: str) -> str:
     """The one feature of a whole-set command (``command`` names it in the message)."""
     from imgsim.features import DEFAULT_FEATURE, get_feature
 
@@ -208,17 +241,13 @@ def stats(
     CI jobs can then compare generated images with a small file instead of the
     reference images: `imgsim compare generated/ reference.npz --set`.
     """
-    from imgsim.features import FeatureParams
     from imgsim.jobs.sets import reference_stats
 
     if out.suffix.lower() != ".npz":
         raise UsageError(f"--out must name an .npz file, got {out}")
-    params = FeatureParams(hash_size=hash_size, bins=bins)
-    run = FeatureRun(
-        resolve_feature(feature, "stats"), params, workers, cache, no_cache, quiet, skip_bad
-    )
+    run = set_run("stats", feature, hash_size, bins, workers, cache, no_cache, quiet, skip_bad)
     reader = SetReader(run)
-    reference = reference_stats(paths, feature=run.feature, params=params, source=reader)
+    reference = reference_stats(paths, feature=run.feature, params=run.params, source=reader)
     reference.save(out)
     if not quiet:
         sys.stderr.write(
@@ -267,44 +296,37 @@ def diversity(
     1 (all alike) to the number of images. A collapsing generator shows a small
     score and many near-duplicate pairs.
     """
-    from imgsim.features import FeatureParams, get_feature
     from imgsim.gates import parse_gates
     from imgsim.jobs.sets import DIVERSITY_SCORES, diversity_of
-    from imgsim.metrics.distances import get_distance
 
-    params = FeatureParams(hash_size=hash_size, bins=bins)
-    run = FeatureRun(
-        resolve_feature(feature, "diversity"), params, workers, cache, no_cache, quiet, skip_bad
-    )
-    spec = get_feature(run.feature)
-    metric = get_distance(distance or spec.default_distance)
-    metric.require_hash(spec, "--distance")
+    run = set_run("diversity", feature, hash_size, bins, workers, cache, no_cache, quiet, skip_bad)
+    metric = run.distance(distance)
+    metric.require_hash(run.spec, "--distance")
     limit = near_duplicate_limit(threshold, metric.name, run)
     gates = parse_gates(gate or [], DIVERSITY_SCORES)
     reader = SetReader(run)
     outcome = diversity_of(
         paths,
-        feature=spec.name,
-        params=params,
+        feature=run.feature,
+        params=run.params,
         distance=metric.name,
         threshold=limit,
         source=reader,
         gates=gates,
     )
     if limit is None and not quiet:
-        sys.stderr.write(f"imgsim: note: {no_default_threshold(metric.name, spec.name)}\n")
+        sys.stderr.write(f"imgsim: note: {no_default_threshold(metric.name, run.feature)}\n")
     emit_outcome(outcome, resolve_format(fmt, out), out, quiet=quiet, keys=("path",))
     raise typer.Exit(exit_status(gates_status(outcome), reader.finish("set", "diversity")))
 
 
 def near_duplicate_limit(threshold: float | None, distance: str, run: FeatureRun) -> float | None:
     """The threshold given, else the library's default for the distance on the feature."""
-    from imgsim.features import get_feature
     from imgsim.metrics.distances import near_duplicate_threshold
 
     if threshold is not None:
         return threshold
-    return near_duplicate_threshold(distance, get_feature(run.feature), run.params)
+    return near_duplicate_threshold(distance, run.spec, run.params)
 
 
 def no_default_threshold(distance: str, feature: str) -> str:
