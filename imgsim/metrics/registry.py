@@ -110,20 +110,28 @@ def pair_metric_help() -> str:
 def _pixels(
     name: str, direction: Direction, low: float, high: float, summary: str, note: str = ""
 ) -> Metric:
-    function = Deferred("imgsim.metrics.fullref", name)
-    return Metric(
-        name=name, kind="pixels", direction=direction, low=low, high=high,
-        summary=summary, function=function, range_note=note,
-    )  # fmt: skip
+    return _scored("pixels", "imgsim.metrics.fullref", name, direction, (low, high), summary, note)
 
 
 def _set(
     name: str, direction: Direction, low: float, high: float, summary: str, note: str = ""
 ) -> Metric:
-    function = Deferred("imgsim.metrics.set_scoring", name)
+    return _scored("set", "imgsim.metrics.set_scoring", name, direction, (low, high), summary, note)
+
+
+def _scored(
+    kind: MetricKind,
+    module: str,
+    name: str,
+    direction: Direction,
+    bounds: tuple[float, float],
+    summary: str,
+    note: str,
+) -> Metric:
+    """A metric of ``kind`` computed by the function ``name`` of ``module``."""
     return Metric(
-        name=name, kind="set", direction=direction, low=low, high=high,
-        summary=summary, function=function, range_note=note,
+        name=name, kind=kind, direction=direction, low=bounds[0], high=bounds[1],
+        summary=summary, function=Deferred(module, name), range_note=note,
     )  # fmt: skip
 
 
