@@ -20,7 +20,13 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from imgsim.errors import BadImage, UsageError
-from imgsim.images import DEFAULT_MAX_PIXELS, decode_upright_rgb, discover, load_image
+from imgsim.images import (
+    DEFAULT_MAX_PIXELS,
+    DecodedImage,
+    decode_upright_rgb,
+    discover,
+    load_image,
+)
 
 RGB = NDArray[np.uint8]
 
@@ -218,28 +224,49 @@ def test_png_named_jpg_is_decoded_as_png(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- sizes
 
 
-def test_min_side_uses_jpeg_dct_scaling_but_reports_the_full_size(tmp_path: Path) -> None:
+def _large_jpeg_at_min_side(tmp_path: Path) -> DecodedImage:
     Image.fromarray(_noise(768, 1024)).save(tmp_path / "large.jpg")
+    return decode_upright_rgb(tmp_path / "large.jpg", min_side=128)
 
-    decoded = decode_upright_rgb(tmp_path / "large.jpg", min_side=128)
 
-    assert (decoded.pixels.shape, decoded.width, decoded.height) == ((192, 256, 3), 1024, 768)
+def test_min_side_uses_jpeg_dct_scaling(tmp_path: Path) -> None:
+    assert _large_jpeg_at_min_side(tmp_path).pixels.shape == (192, 256, 3)
+
+
+def test_min_side_reports_the_full_size(tmp_path: Path) -> None:
+    decoded = _large_jpeg_at_min_side(tmp_path)
+
+    assert (decoded.width, decoded.height) == (1024, 768)
+
+
+def _rotated_jpeg_at_min_side(tmp_path: Path) -> DecodedImage:
+    path = _save_rotated_jpeg(tmp_path / "portrait.jpg", _quadrants(768, 1024), 6)
+    return decode_upright_rgb(path, min_side=128)
 
 
 def test_min_side_with_exif_rotation_scales_the_upright_image(tmp_path: Path) -> None:
-    path = _save_rotated_jpeg(tmp_path / "portrait.jpg", _quadrants(768, 1024), 6)
+    assert _rotated_jpeg_at_min_side(tmp_path).pixels.shape == (192, 256, 3)
 
-    decoded = decode_upright_rgb(path, min_side=128)
 
-    assert (decoded.pixels.shape, decoded.width, decoded.height) == ((192, 256, 3), 1024, 768)
+def test_min_side_with_exif_rotation_reports_the_full_upright_size(tmp_path: Path) -> None:
+    decoded = _rotated_jpeg_at_min_side(tmp_path)
+
+    assert (decoded.width, decoded.height) == (1024, 768)
+
+
+def _wide_png_at_max_side(tmp_path: Path) -> DecodedImage:
+    Image.fromarray(_noise(40, 100)).save(tmp_path / "wide.png")
+    return decode_upright_rgb(tmp_path / "wide.png", max_side=50)
 
 
 def test_max_side_bounds_the_longer_side(tmp_path: Path) -> None:
-    Image.fromarray(_noise(40, 100)).save(tmp_path / "wide.png")
+    assert _wide_png_at_max_side(tmp_path).pixels.shape == (20, 50, 3)
 
-    decoded = decode_upright_rgb(tmp_path / "wide.png", max_side=50)
 
-    assert (decoded.pixels.shape, decoded.width, decoded.height) == ((20, 50, 3), 100, 40)
+def test_max_side_reports_the_full_size(tmp_path: Path) -> None:
+    decoded = _wide_png_at_max_side(tmp_path)
+
+    assert (decoded.width, decoded.height) == (100, 40)
 
 
 def test_max_side_resize_is_anti_aliased(tmp_path: Path) -> None:
@@ -328,18 +355,27 @@ def test_max_pixels_is_configurable(tmp_path: Path) -> None:
     assert _reason(tmp_path / "small.png", max_pixels=199) == "20x10 exceeds --max-pixels 199"
 
 
-def test_bad_image_carries_path_and_reason(tmp_path: Path) -> None:
-    path = tmp_path / "empty.jpg"
+def _bad_image_of_an_empty_file(path: Path) -> BadImage:
     path.write_bytes(b"")
-
     with pytest.raises(BadImage) as caught:
         decode_upright_rgb(path)
+    return caught.value
 
-    assert (caught.value.path, caught.value.reason, str(caught.value)) == (
-        str(path),
-        "empty file (0 bytes)",
-        f"{path}: empty file (0 bytes)",
-    )
+
+def test_bad_image_carries_the_path(tmp_path: Path) -> None:
+    path = tmp_path / "empty.jpg"
+
+    assert _bad_image_of_an_empty_file(path).path == str(path)
+
+
+def test_bad_image_carries_the_reason(tmp_path: Path) -> None:
+    assert _bad_image_of_an_empty_file(tmp_path / "empty.jpg").reason == "empty file (0 bytes)"
+
+
+def test_bad_image_reads_as_path_and_reason(tmp_path: Path) -> None:
+    path = tmp_path / "empty.jpg"
+
+    assert str(_bad_image_of_an_empty_file(path)) == f"{path}: empty file (0 bytes)"
 
 
 def test_missing_file_cannot_be_read(tmp_path: Path) -> None:
@@ -380,9 +416,13 @@ def test_discovery_skips_hidden_files_and_folders(tmp_path: Path) -> None:
 def test_discovery_counts_other_files_as_ignored(tmp_path: Path) -> None:
     _touch(tmp_path, "a.png", "notes.txt", "sub/data.csv", "README")
 
-    found = discover([tmp_path])
+    assert discover([tmp_path]).ignored == 3
 
-    assert (found.files, found.ignored) == ([tmp_path / "a.png"], 3)
+
+def test_discovery_finds_only_the_images_among_other_files(tmp_path: Path) -> None:
+    _touch(tmp_path, "a.png", "notes.txt", "sub/data.csv", "README")
+
+    assert discover([tmp_path]).files == [tmp_path / "a.png"]
 
 
 def test_symlink_loop_terminates_without_duplicates(tmp_path: Path) -> None:

@@ -59,14 +59,19 @@ def _imgsim_with_extra_metric(*args: str | Path) -> subprocess.CompletedProcess[
     )
 
 
-def test_an_added_metric_is_listed_with_its_derived_range() -> None:
+def _listed_extra_metric() -> dict[str, str]:
     result = _imgsim_with_extra_metric("list", "--format", "json")
-
     rows = {row["name"]: row for row in json.loads(result.stdout)["rows"]}
-    assert (rows["brightness_gap"]["type"], rows["brightness_gap"]["range"]) == (
-        "metric (pixels)",
-        "[0, 255]",
-    )
+    row: dict[str, str] = rows["brightness_gap"]
+    return row
+
+
+def test_an_added_metric_is_listed_as_a_pixel_metric() -> None:
+    assert _listed_extra_metric()["type"] == "metric (pixels)"
+
+
+def test_an_added_metric_is_listed_with_its_derived_range() -> None:
+    assert _listed_extra_metric()["range"] == "[0, 255]"
 
 
 def test_an_added_metric_can_be_gated_in_compare() -> None:
