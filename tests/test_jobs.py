@@ -279,6 +279,15 @@ def test_extract_rows_show_every_result_to_on_result(with_bad: Path) -> None:
     assert [result.path for result in seen] == files
 
 
+def test_extract_rows_refuse_unusable_options_before_any_row(images: Path) -> None:
+    from imgsim.engine import ExtractOptions
+    from imgsim.jobs.extract import extract_rows
+
+    options = ExtractOptions(features=("whash",), params=FeatureParams(hash_size=6))
+    with pytest.raises(UsageError):
+        extract_rows(files_of(images), options, workers=1)
+
+
 def test_extract_gallery_writes_the_readable_images(with_bad: Path, tmp_path: Path) -> None:
     from imgsim.engine import ExtractOptions
     from imgsim.jobs.extract import extract_gallery

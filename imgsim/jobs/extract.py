@@ -95,7 +95,12 @@ def _results(
 ) -> Iterator[ImageResult]:
     from imgsim.engine import extract_files
 
-    for result in extract_files(files, options, workers=workers, progress=progress, store=store):
-        if on_result is not None:
-            on_result(result)
+    # Called here, not in the generator, so that unusable options fail before any output.
+    results = extract_files(files, options, workers=workers, progress=progress, store=store)
+    return results if on_result is None else _seen(results, on_result)
+
+
+def _seen(results: Iterator[ImageResult], on_result: ResultCallback) -> Iterator[ImageResult]:
+    for result in results:
+        on_result(result)
         yield result
