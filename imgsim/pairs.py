@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from imgsim.discovery import walk_images
 from imgsim.engine import (
     ExtractOptions,
     ImageResult,
@@ -29,7 +30,7 @@ from imgsim.engine import (
 )
 from imgsim.errors import BadImage, UsageError
 from imgsim.features import FeatureParams, check_params, get_feature
-from imgsim.images import DEFAULT_MAX_PIXELS, decode_upright_rgb, resize_antialiased, walk_images
+from imgsim.images import DEFAULT_MAX_PIXELS, decode_upright_rgb, resize_antialiased
 from imgsim.metrics import PairMetric, pixel_function
 from imgsim.parallel import ordered_map
 

@@ -364,7 +364,7 @@ def unreadable_folders_note() -> str:
 
 
 def discover_images(paths: list[Path]) -> list[Path]:
-    from imgsim.images import discover
+    from imgsim.discovery import discover
 
     found = discover(paths)
     report_unreadable_folders(found.unreadable_folders)

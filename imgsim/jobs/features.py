@@ -91,7 +91,7 @@ def features_of(
 
 def find_images(inputs: Sequence[str | Path]) -> list[Path]:
     """The image files of ``inputs`` (files and folders), or :class:`UsageError` if none."""
-    from imgsim.images import discover
+    from imgsim.discovery import discover
 
     files = discover(inputs).files
     if not files:
