@@ -86,7 +86,7 @@ def cache_info(cache: CacheOption = None, fmt: FormatOption = None) -> None:
         {"feature": name, "entries": entries, "bytes": size}
         for name, (entries, size) in info.entries.items()
     ]
-    epilogue = Epilogue(json_extra={"summary": {}, "gates": [], "store": store})
+    epilogue = Epilogue(json_extra={"store": store})
     emit(iter(rows), ["feature", "entries", "bytes"], output_format, None, lambda: epilogue)
 
 

@@ -15,6 +15,7 @@ from imgsim.cli import guard
 from imgsim.cli.gate_report import ROW_KEYS as ROW_KEYS
 from imgsim.cli.gate_report import gate_json as gate_json
 from imgsim.cli.gate_report import report_gates as report_gates
+from imgsim.cli.gate_report import summary_json as summary_json
 from imgsim.cli.progress import progress_bar as progress_bar
 from imgsim.defaults import DEFAULT_BINS as DEFAULT_BINS
 from imgsim.defaults import DEFAULT_HASH_SIZE as DEFAULT_HASH_SIZE
@@ -216,10 +217,9 @@ def _report_interruption(interruption: KeyboardInterrupt) -> None:
     name = f" by {interruption.args[0]}" if signalled else ""
     done = "; ".join(guard.interrupted_summary())
     print_error(f"interrupted{name}" + (f": {done} so far" if done else ""))
-    code = interruption.exit_code if isinstance(interruption, guard.Interrupted) else 130
-    if signalled:
-        guard.exit_now(code)
-    raise typer.Exit(code) from None
+    if isinstance(interruption, guard.Interrupted):
+        guard.exit_now(interruption.exit_code)
+    raise typer.Exit(130) from None
 
 
 def print_error(message: str) -> None:

@@ -47,6 +47,7 @@ from imgsim.cli.common import (
     report_unreadable_folders,
     resolve_format,
     split_names,
+    summary_json,
     unreadable_folders_note,
 )
 from imgsim.errors import UsageError
@@ -188,7 +189,7 @@ _AGGREGATES = ("mean", "min", "max", "median")
 
 def _epilogue(comparison: PairComparison) -> Epilogue:
     """The table's summary rows and the JSON's ``summary`` and ``gates``."""
-    from imgsim.output import Epilogue, json_value
+    from imgsim.output import Epilogue
 
     summary = comparison.summary()
     # With at most one value per column, mean, min, max and median are one number.
@@ -202,7 +203,7 @@ def _epilogue(comparison: PairComparison) -> Epilogue:
     return Epilogue(
         table_rows=footer,
         json_extra={
-            "summary": {c: {k: json_value(v) for k, v in s.items()} for c, s in summary.items()},
+            "summary": summary_json(summary),
             "gates": [gate_json(result) for result in comparison.verdicts()],
         },
     )

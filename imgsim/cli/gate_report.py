@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -12,6 +12,16 @@ if TYPE_CHECKING:
 
 ROW_KEYS = ("a", "b")
 """The columns that name a row of compare: a failing row is reported by them."""
+
+
+def summary_json(summary: Mapping[str, Mapping[str, float | None]]) -> dict[str, Any]:
+    """The ``summary`` of JSON output: each column's aggregates as JSON holds them."""
+    from imgsim.output import json_value
+
+    return {
+        column: {name: json_value(value) for name, value in aggregates.items()}
+        for column, aggregates in summary.items()
+    }
 
 
 def gate_json(result: GateResult, keys: Sequence[str] = ROW_KEYS) -> dict[str, Any]:

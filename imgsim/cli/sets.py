@@ -39,6 +39,7 @@ from imgsim.cli.common import (
     report_gates,
     resolve_format,
     split_names,
+    summary_json,
 )
 from imgsim.errors import UsageError
 
@@ -342,13 +343,9 @@ def outcome_epilogue(outcome: Outcome, keys: Sequence[str]) -> Callable[[], Epil
     by ``keys``)."""
 
     def epilogue() -> Epilogue:
-        from imgsim.output import Epilogue, json_value
+        from imgsim.output import Epilogue
 
-        summary = {
-            column: {name: json_value(value) for name, value in aggregates.items()}
-            for column, aggregates in outcome.summary().items()
-        }
         gates = [gate_json(v, keys) for v in outcome.verdicts]
-        return Epilogue(json_extra={"summary": summary, "gates": gates})
+        return Epilogue(json_extra={"summary": summary_json(outcome.summary()), "gates": gates})
 
     return epilogue
