@@ -32,6 +32,7 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from imgsim.features import FeatureParams, FeatureSpec
+from imgsim.features.spec import Crop
 from imgsim.images import (
     TRANSPOSE_FOR_ORIENTATION,
     DecodedImage,
@@ -70,12 +71,20 @@ class Decode:
     min_side: int | None
     """Pixels per side the feature needs (a JPEG may be DCT-scaled down to it); ``None``: full."""
     max_side: int | None
-    """The run's ``--size``."""
+    """The run's ``size`` for features of their own working size: the longer side at most."""
+    square: int | None = None
+    """Features of the working image: the image (or its central square) resized to
+    ``square`` x ``square``, anti-aliased."""
+    crop: Crop = "none"
+    """``center``: the central square of the upright image, before any resize to ``square``."""
 
     @property
     def label(self) -> str:
         """The decode as written in store keys, e.g. ``luma@128/size=None``."""
-        return f"{'luma' if self.gray else 'rgb'}@{self.min_side or 'full'}/size={self.max_side}"
+        label = f"{'luma' if self.gray else 'rgb'}@{self.min_side or 'full'}/size={self.max_side}"
+        if self.square is not None:
+            label += f"/square={self.square}"
+        return label + ("/crop=center" if self.crop == "center" else "")
 
 
 @dataclass(frozen=True)
@@ -86,19 +95,36 @@ class DecodeGroup:
     specs: tuple[FeatureSpec, ...]
 
 
-def feature_decode(spec: FeatureSpec, params: FeatureParams, max_side: int | None) -> Decode:
-    """The decode ``spec`` reads: the same whatever else is computed in the run."""
-    return Decode(gray=not spec.needs_color, min_side=spec.work_side(params), max_side=max_side)
+def feature_decode(spec: FeatureSpec, params: FeatureParams) -> Decode:
+    """The decode ``spec`` reads: the same whatever else is computed in the run.
+
+    Features of the working image all read the same RGB square (one decode and one
+    resize serve them all); every other feature reads its own working side, with the
+    longer side at most ``params.size``.
+    """
+    if spec.working:
+        side = params.work_size
+        return Decode(gray=False, min_side=side, max_side=None, square=side, crop=params.crop)
+    return Decode(
+        gray=not spec.needs_color,
+        min_side=spec.work_side(params),
+        max_side=params.size,
+        crop=params.crop,
+    )
 
 
 def group_by_decode(
-    specs: Iterable[FeatureSpec], params: FeatureParams, max_side: int | None
+    specs: Iterable[FeatureSpec], params: FeatureParams, max_side: int | None = None
 ) -> tuple[DecodeGroup, ...]:
     """The features grouped by identical decode, colour decodes first (a luma decode
-    can then sometimes be read off a colour one: see :func:`decode_groups`)."""
+    can then sometimes be read off a colour one: see :func:`decode_groups`).
+
+    ``max_side``: the run's ``size`` when ``params`` has none."""
+    if max_side is not None and params.size is None:
+        params = replace(params, size=max_side)
     groups: dict[Decode, list[FeatureSpec]] = {}
     for spec in specs:
-        groups.setdefault(feature_decode(spec, params, max_side), []).append(spec)
+        groups.setdefault(feature_decode(spec, params), []).append(spec)
     ordered = sorted(groups.items(), key=lambda item: item[0].gray)  # stable: else in input order
     return tuple(DecodeGroup(decode, tuple(members)) for decode, members in ordered)
 
@@ -126,13 +152,16 @@ def decode_groups(
         decode = group.decode
         image = shared.get(decode) or (None if scalable else _read_off(decode, done))
         if image is None:
-            image = decode_upright_rgb(
-                path,
-                max_pixels=max_pixels,
-                min_side=decode.min_side,
-                max_side=decode.max_side,
-                gray=decode.gray,
-                data=data,
+            image = framed(
+                decode_upright_rgb(
+                    path,
+                    max_pixels=max_pixels,
+                    min_side=decode.min_side,
+                    max_side=decode.max_side,
+                    gray=decode.gray,
+                    data=data,
+                ),
+                decode,
             )
         done.append((decode, image))
     return [image for _, image in done]
@@ -147,7 +176,7 @@ def _read_off(wanted: Decode, done: Sequence[tuple[Decode, DecodedImage]]) -> De
     resize comes after the conversion.
     """
     for decode, image in done:
-        if decode.max_side != wanted.max_side:
+        if replace(decode, gray=wanted.gray) != wanted:
             continue
         if decode.gray == wanted.gray:
             return image
@@ -207,7 +236,26 @@ def _decode_ycbcr(
     rgb, y = _ycbcr_to_rgb(ycbcr), np.ascontiguousarray(ycbcr[:, :, 0])
     if target is not None and (rgb.shape[1], rgb.shape[0]) != target:
         rgb, y = resize_antialiased(rgb, target), resize_antialiased(y, target)
-    return DecodedImage(rgb, width, height), DecodedImage(y, width, height)
+    return (
+        framed(DecodedImage(rgb, width, height), decode),
+        framed(DecodedImage(y, width, height), replace(decode, gray=True)),
+    )
+
+
+def framed(image: DecodedImage, decode: Decode) -> DecodedImage:
+    """The decoded image as ``decode`` frames it: its central square with ``crop``
+    ``center``, then resized to ``square`` x ``square`` for the working image."""
+    pixels = image.pixels
+    if decode.crop == "center":
+        height, width = pixels.shape[:2]
+        side = min(height, width)
+        top, left = (height - side) // 2, (width - side) // 2
+        pixels = pixels[top : top + side, left : left + side]
+    if decode.square is not None and pixels.shape[:2] != (decode.square, decode.square):
+        pixels = resize_antialiased(pixels, (decode.square, decode.square))
+    if pixels is image.pixels:
+        return image
+    return DecodedImage(np.ascontiguousarray(pixels), image.width, image.height)
 
 
 def _reads_as_ycbcr(image: Image.Image) -> bool:

@@ -19,3 +19,14 @@ DEFAULT_SUBSET_SIZE = 1000
 """Images per KID subset."""
 DEFAULT_SEED = 0
 """Seed of KID's subset draws."""
+DEFAULT_WORK_SIZE = 256
+"""Side of the square working image that the texture, shape, keypoint and colour-moment
+features read (``--size``); chosen by measurement in ``bench/choose_default.py``."""
+DEFAULT_CROP = "none"
+"""Whether the features read the whole image (``none``) or its central square (``center``)."""
+DEFAULT_SPACE = "hsv"
+"""Colour space of ``color_hist``."""
+DEFAULT_GLCM_LEVELS = 32
+"""Grey levels the co-occurrence matrix of ``glcm`` counts."""
+DEFAULT_SEGMENTS = 8
+"""Most segments ``crop_resistant`` hashes (the largest ones)."""

@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 from imgsim.defaults import DEFAULT_SEED
 from imgsim.errors import Argument, StatisticsMismatch, UsageError
 from imgsim.features import DEFAULT_FEATURE, FeatureParams, FeatureSpec, check_params, get_feature
+from imgsim.features.spec import ParamValue
 from imgsim.metrics import sets
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ class ReferenceStats:
     """Feature vectors of a reference set and their Gaussian, with the feature that made them."""
 
     feature: str
-    params: dict[str, int]
+    params: dict[str, ParamValue]
     """The options the feature depends on (``hash_size``, ``bins``)."""
     version: int
     """The feature's version: vectors of another version are not comparable."""
@@ -200,13 +201,13 @@ class ReferenceStats:
         )
 
 
-def _identity(npz: ImgsimNpz) -> tuple[str, dict[str, int], int]:
+def _identity(npz: ImgsimNpz) -> tuple[str, dict[str, ParamValue], int]:
     """The feature, its options and its version, as a statistics file's ``_meta`` names them."""
     feature, params, version = (npz.meta.get(key) for key in ("feature", "params", "version"))
     if (
         not isinstance(feature, str)
         or not isinstance(params, dict)
-        or not all(type(value) is int for value in params.values())
+        or not all(type(value) in (int, str) for value in params.values())
         or type(version) is not int
     ):
         raise npz.damaged("its _meta does not name the feature, its options and its version")
@@ -353,7 +354,7 @@ class SetScorer:
     ) -> None:
         self.reference = reference
         self.spec = get_feature(feature or reference.feature)
-        self.params = params or FeatureParams(**reference.params)
+        self.params = params or FeatureParams.from_values(reference.params)
         check_params([self.spec], self.params)
         reference.check_compatible(self.spec.name, self.params)
         self.metrics = [sets.get_set_metric(name).name for name in metrics]

@@ -57,7 +57,7 @@ __all__ = [
 ]
 
 
-def feature_key(name: str, version: int, params: Mapping[str, int], decode: str) -> str:
+def feature_key(name: str, version: int, params: Mapping[str, int | str], decode: str) -> str:
     """The key that a feature's vectors are stored under: its name, version, parameters
     and decode (``color_hist:v1:{"bins": 8}:rgb@128/size=None``), so that a changed
     feature or option is a miss and never a stale hit. Existing stores depend on this

@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
+from imgsim.features.spec import FeatureParams, FeatureSpec
 from imgsim.images import luma
 
 Pixels = NDArray[np.uint8]
@@ -256,3 +257,54 @@ def work_side(name: str, hash_size: int) -> int | None:
     at this size the low band it thresholds is the same within the bounds above.
     """
     return None if name in FULL_DECODE else WORK_PIXELS_PER_CELL * hash_size
+
+
+def _hash_spec(name: str, summary: str, use_when: str) -> FeatureSpec:
+    return FeatureSpec(
+        name=name,
+        kind="hash",
+        version=2,
+        default_distance="hamming",
+        summary=summary,
+        use_when=use_when,
+        uses=("hash_size",),
+        dim=lambda p: p.hash_size * p.hash_size,
+        work_side=lambda p: work_side(name, p.hash_size),
+        needs_color=False,
+        compute=lambda image, p, reduced: HASHERS[name](image, p.hash_size, reduced),
+    )
+
+
+SPECS: tuple[FeatureSpec, ...] = (
+    _hash_spec(
+        "phash",
+        "Perceptual hash (DCT of a 32x32 gray thumbnail).",
+        "near-duplicates, robust to resizing and re-encoding",
+    ),
+    _hash_spec(
+        "dhash",
+        "Difference hash (gradients of a 9x8 gray thumbnail).",
+        "a fast near-duplicate check",
+    ),
+    _hash_spec(
+        "ahash",
+        "Average hash (8x8 gray thumbnail above its mean).",
+        "exact copies: the crudest hash",
+    ),
+    _hash_spec(
+        "whash",
+        "Wavelet hash (Haar low band).",
+        "near-duplicates, a little more robust to noise",
+    ),
+)
+
+
+def check_params(params: FeatureParams) -> None:
+    """Refuse a hash size that ``whash`` cannot use, before any work starts."""
+    size = params.hash_size
+    if size & (size - 1):
+        from imgsim.errors import Argument, ArgumentError
+
+        raise ArgumentError(
+            f"{{}} must be a power of 2 for whash, got {size}", Argument("hash_size")
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from imgsim.features.spec import FeatureSpec
 from imgsim.images import luma
 
 THUMB_SIDE = 32
@@ -24,3 +25,20 @@ def gray_thumbnail(image: NDArray[np.uint8]) -> NDArray[np.float32]:
     small = cv2.resize(gray, (THUMB_SIDE, THUMB_SIDE), interpolation=cv2.INTER_AREA)
     # Enlarging tiny images interpolates; rounding can still step past 1 by an ulp.
     return np.asarray(np.clip(small.reshape(-1) / 255.0, 0.0, 1.0), dtype=np.float32)
+
+
+SPECS: tuple[FeatureSpec, ...] = (
+    FeatureSpec(
+        name="thumb",
+        kind="vector",
+        version=2,
+        default_distance="cosine",
+        summary="32x32 gray thumbnail (area-averaged) scaled to [0, 1]: raw layout.",
+        use_when="the 'pixels' baseline that any other feature must beat",
+        uses=(),
+        dim=lambda p: THUMB_SIDE * THUMB_SIDE,
+        work_side=lambda p: WORK_SIDE,
+        needs_color=False,
+        compute=lambda image, p, reduced: gray_thumbnail(image),
+    ),
+)
