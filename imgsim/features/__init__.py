@@ -17,10 +17,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from imgsim.errors import UsageError
-from imgsim.features import color, hashes, pixels
+from imgsim.features import color, hashes, keypoints, pixels, shape, texture
 from imgsim.features.spec import FeatureKind, FeatureParams, FeatureSpec
 
-FAMILIES = (hashes, color, pixels)
+FAMILIES = (hashes, color, texture, shape, keypoints, pixels)
 """The family modules, in the order ``imgsim list`` shows their features."""
 
 FEATURES: dict[str, FeatureSpec] = {spec.name: spec for family in FAMILIES for spec in family.SPECS}

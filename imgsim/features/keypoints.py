@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from imgsim.features.spec import FeatureSpec
+
 RATIO = 0.75
 RANSAC_REPROJECTION_PX = 5.0
 MIN_MATCHES = 4
@@ -63,3 +65,6 @@ def sift_match(image_a: NDArray[np.uint8], image_b: NDArray[np.uint8]) -> Keypoi
     _, mask = cv2.findHomography(source, target, cv2.RANSAC, RANSAC_REPROJECTION_PX)
     inliers = int(mask.sum()) if mask is not None else 0
     return KeypointMatch(min(1.0, inliers / fewest), count_a, count_b, inliers)
+
+
+SPECS: tuple[FeatureSpec, ...] = ()
