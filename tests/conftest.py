@@ -49,6 +49,25 @@ def cli() -> CliRunnerFn:
     return run
 
 
+@pytest.fixture(scope="module")
+def cli_once(tmp_path_factory: pytest.TempPathFactory) -> CliRunnerFn:
+    """``cli`` that runs each distinct command once per module: the tests of one run's
+    exit code, rows and messages read the same result. Each run has a fresh store of
+    its own, so no run is served from another's."""
+    results: dict[tuple[str, ...], CliResult] = {}
+
+    def run(*args: str | Path) -> CliResult:
+        key = tuple(str(a) for a in args)
+        if key not in results:
+            store = tmp_path_factory.mktemp("store") / "features.sqlite"
+            env = {"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb", "IMGSIM_CACHE": str(store)}
+            result = CliRunner(env=env).invoke(app, list(key), catch_exceptions=False)
+            results[key] = CliResult(result.exit_code, result.stdout, result.stderr)
+        return results[key]
+
+    return run
+
+
 def load_photo(name: str) -> np.ndarray:
     """A photograph bundled with scikit-image, as H x W x 3 uint8."""
     from skimage import data
