@@ -30,8 +30,9 @@ from imgsim.features import (
     extract_one,
     resolve_features,
 )
-from imgsim.images import DEFAULT_MAX_PIXELS
-from imgsim.parallel import chunking, stream_chunks
+from imgsim.images import DEFAULT_MAX_PIXELS, too_many_pixels
+from imgsim.memory import keep_freed_memory
+from imgsim.parallel import WorkerSetup, chunking, stream_chunks
 
 if TYPE_CHECKING:
     # The store (SQLite, hashlib) is imported by the functions that use it: runs
@@ -40,6 +41,25 @@ if TYPE_CHECKING:
 
 ProgressCallback = Callable[[int, int], None]
 """Called with the number of items just finished and how many of them came from the store."""
+
+
+def _init_worker() -> None:
+    import cv2
+
+    # One process per core already: OpenCV's own thread pool would oversubscribe.
+    cv2.setNumThreads(1)
+    keep_freed_memory()
+
+
+WORKERS = WorkerSetup(
+    preload=("cv2", "imgsim.pairs", "imgsim.features.hashes"),
+    # A forked child can inherit OpenCV's thread pool in a locked state and hang, but
+    # only once a multi-threaded cv2 call has run in this process: a process that has
+    # not imported cv2 forks its workers, any other starts them from a fork server.
+    unforkable_after=("cv2",),
+    initializer=_init_worker,
+)
+"""How the workers of the pipeline start (feature extraction and pair scoring alike)."""
 
 
 @dataclass(frozen=True)
@@ -161,8 +181,9 @@ def _stored_result(
     digest: bytes | None = None,
 ) -> ImageResult:
     if stored.width * stored.height > max_pixels:  # refused as a decode would refuse it
-        reason = f"{stored.width}x{stored.height} exceeds --max-pixels {max_pixels}"
-        return ImageResult(path=path, error=reason)
+        return ImageResult(
+            path=path, error=too_many_pixels(stored.width, stored.height, max_pixels)
+        )
     features = {name: stored.features[key] for name, key in plan.keys.items()}
     return ImageResult(path, stored.width, stored.height, features, None, True, stamp, digest)
 
@@ -229,7 +250,7 @@ def _merged(
 ) -> Iterator[ImageResult]:
     """Stored and computed results of each chunk, in input order; new ones recorded."""
     for (chunk, found), computed in stream_chunks(
-        _extract_chunk, jobs, context, workers=workers, idle=idle
+        _extract_chunk, jobs, context, workers=workers, idle=idle, setup=WORKERS
     ):
         fresh = iter(computed)
         results = [found.get(index) or next(fresh) for index in range(len(chunk))]

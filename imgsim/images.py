@@ -27,9 +27,9 @@ from imgsim.discovery import Discovery as Discovery
 from imgsim.discovery import discover as discover
 from imgsim.discovery import is_image_name as is_image_name
 from imgsim.discovery import walk_images as walk_images
-from imgsim.errors import BadImage
+from imgsim.errors import Argument, BadImage, Wording
 
-# imgsim enforces its own, configurable limit (``--max-pixels``) and must see the
+# imgsim enforces its own, configurable limit (``max_pixels``) and must see the
 # size of a decompression bomb to report it, so Pillow's built-in check is off.
 Image.MAX_IMAGE_PIXELS = None
 
@@ -116,6 +116,12 @@ def decode_upright_rgb(
         raise BadImage(path, _explain_decoder_error(path, error)) from None
 
 
+def too_many_pixels(width: int, height: int, max_pixels: int) -> Wording:
+    """Why an image of ``width`` x ``height`` is refused: more than ``max_pixels`` pixels
+    (``48x40 exceeds max_pixels 100``; the command line names its flag)."""
+    return Wording(f"{width}x{height} exceeds {{}} {max_pixels}", Argument("max_pixels"))
+
+
 def _decode(
     path: Path,
     max_pixels: int,
@@ -147,7 +153,7 @@ def _decode(
     with image:
         width, height = image.size
         if width * height > max_pixels:
-            raise BadImage(path, f"{width}x{height} exceeds --max-pixels {max_pixels}")
+            raise BadImage(path, too_many_pixels(width, height, max_pixels))
         orientation = exif_orientation(image)
         if orientation in (5, 6, 7, 8):
             width, height = height, width

@@ -1,7 +1,7 @@
 """Nearest gallery images and near-duplicate groups, on top of the exact top-k search.
 
 A gallery is the feature values of a set of images with their paths: extracted from
-a folder, or read from an ``.npz`` written by ``imgsim extract --out`` (a reusable
+a folder, or read from an ``.npz`` written by :meth:`Gallery.save` (a reusable
 index that needs no decoding). :func:`rank` returns each query's closest gallery
 items, optionally without the query's own file (byte-identical copies under another
 name are kept) and only within a threshold; :func:`near_duplicate_groups` joins the
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from imgsim.errors import UsageError
+from imgsim.errors import Call, UsageError, Wording
 from imgsim.features import FeatureParams, FeatureSpec
 from imgsim.metrics.distances import Distance
 from imgsim.metrics.search import distance_blocks, topk
@@ -37,7 +37,7 @@ class Gallery:
 
     @classmethod
     def load(cls, path: Path, spec: FeatureSpec, params: FeatureParams) -> Gallery:
-        """Read an ``imgsim extract --out X.npz`` file, refusing another feature or options,
+        """Read a gallery file (:meth:`save`), refusing another feature or options,
         any other file, and arrays that disagree with each other or with the metadata."""
         from imgsim.npzfile import GALLERY, read_npz
 
@@ -48,8 +48,10 @@ class Gallery:
             stored = described.get(spec.name)
             if stored is None:
                 raise UsageError(
-                    f"{path} holds {', '.join(described) or 'no features'}, not {spec.name}; "
-                    f"run `imgsim extract GALLERY -f {spec.name} --out {path.name}`"
+                    Wording.concat(
+                        f"{path} holds {', '.join(described) or 'no features'}, not {spec.name}; ",
+                        Wording.of(_write_gallery_of(spec.name, path)),
+                    )
                 )
             if not isinstance(stored, dict):
                 raise npz.damaged(f"its _meta does not describe {spec.name}")
@@ -116,6 +118,16 @@ class Gallery:
         arrays["_meta"] = np.array(json.dumps(meta))
         write_npz(path, arrays)
         return len(paths)
+
+
+def _write_gallery_of(feature: str, path: Path) -> Call:
+    """The advice to write a gallery file of ``feature`` at ``path``."""
+    return Call(
+        "write_gallery_of",
+        "write one with imgsim.extract_gallery({path!r}, FILES, "
+        "ExtractOptions(features=({feature!r},)))",
+        (("feature", feature), ("path", str(path)), ("file", path.name)),
+    )
 
 
 @dataclass(frozen=True)

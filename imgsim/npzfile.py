@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from imgsim.errors import UsageError
+from imgsim.errors import Call, UsageError, Wording
 
 
 @dataclass(frozen=True)
@@ -37,25 +37,25 @@ class NpzKind:
     """What a user calls it: "statistics", "a gallery"."""
     label: str
     """The file, as messages name it: "imgsim statistics file"."""
-    writer: str
-    """The command that writes it."""
-    reader: str
-    """The command that reads it."""
+    writer: Call
+    """What writes it."""
+    reader: Call
+    """What reads it."""
 
 
 STATISTICS = NpzKind(
     kind="imgsim reference statistics",
     name="statistics",
     label="imgsim statistics file",
-    writer="`imgsim stats`",
-    reader="`imgsim compare --set`",
+    writer=Call("write_statistics", "imgsim.ReferenceStats.save"),
+    reader=Call("read_statistics", "imgsim.ReferenceStats.load"),
 )
 GALLERY = NpzKind(
     kind="imgsim features",
     name="a gallery",
     label="imgsim gallery file",
-    writer="`imgsim extract --out`",
-    reader="`imgsim rank`",
+    writer=Call("write_gallery", "imgsim.extract_gallery"),
+    reader=Call("read_gallery", "imgsim.nearest"),
 )
 _KINDS = {kind.kind: kind for kind in (STATISTICS, GALLERY)}
 
@@ -115,8 +115,10 @@ class ImgsimNpz:
     def damaged(self, detail: str) -> UsageError:
         """The error for contents that disagree with each other or with the metadata."""
         return UsageError(
-            f"{self.path}: damaged {self.kind.label}: {detail}; "
-            f"write it again with {self.kind.writer}"
+            Wording.concat(
+                f"{self.path}: damaged {self.kind.label}: {detail}; write it again with ",
+                Wording.of(self.kind.writer),
+            )
         )
 
 
@@ -144,7 +146,10 @@ def read_npz(path: str | Path, kind: NpzKind) -> Iterator[ImgsimNpz]:
             # would contradict the first bytes).
             reason = "no zip directory at its end" if _is_bad_zip(error) else _reason(error)
             raise UsageError(
-                f"{path}: truncated .npz ({reason}); write it again with {kind.writer}"
+                Wording.concat(
+                    f"{path}: truncated .npz ({reason}); write it again with ",
+                    Wording.of(kind.writer),
+                )
             ) from None
         with data:
             yield ImgsimNpz(path, kind, data, _metadata(path, kind, data))
@@ -164,8 +169,11 @@ def _member(path: Path, kind: NpzKind, data: Any, name: str) -> NDArray[Any]:
             # Object arrays, which only pickle can rebuild: imgsim never writes them.
             raise _foreign(path, kind, f"its {name} entry holds pickled Python objects") from None
         raise UsageError(
-            f"{path}: truncated or damaged .npz ({name}: {_reason(error)}); "
-            f"write it again with {kind.writer}"
+            Wording.concat(
+                f"{path}: truncated or damaged .npz ({name}: {_reason(error)}); "
+                "write it again with ",
+                Wording.of(kind.writer),
+            )
         ) from None
 
 
@@ -189,8 +197,12 @@ def _metadata(path: Path, kind: NpzKind, data: Any) -> dict[str, Any]:
     other = _KINDS.get(str(found))
     if other is not None:
         raise UsageError(
-            f"{path}: {other.name} written by {other.writer}, not {kind.name}: "
-            f"use it with {other.reader}"
+            Wording.concat(
+                f"{path}: {other.name} written by ",
+                Wording.of(other.writer),
+                f", not {kind.name}: use it with ",
+                Wording.of(other.reader),
+            )
         )
     raise _foreign(path, kind, f"its _meta says kind {found!r}")
 

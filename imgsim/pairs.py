@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from imgsim.discovery import walk_images
 from imgsim.engine import (
+    WORKERS,
     ExtractOptions,
     ImageResult,
     ProgressCallback,
@@ -28,7 +29,7 @@ from imgsim.engine import (
     release_reader,
     store_reader,
 )
-from imgsim.errors import BadImage, UsageError
+from imgsim.errors import Argument, BadImage, UsageError, Wording, message_of
 from imgsim.features import FeatureParams, check_params, get_feature
 from imgsim.images import DEFAULT_MAX_PIXELS, decode_upright_rgb, resize_antialiased
 from imgsim.metrics import PairMetric, pixel_function
@@ -154,9 +155,12 @@ def score_pair(
         files = tuple(
             extract_file(path, features, reader=reader, stamped=stamped) for path in (a, b)
         )
-        broken = [f"{result.path}: {result.error}" for result in files if result.error]
+        broken = [
+            Wording.concat(str(result.path), ": ", result.error) for result in files if result.error
+        ]
         if broken:
-            return PairResult(a, b, error="; ".join(broken), unreadable=True, files=files)
+            error = Wording.joined("; ", broken)
+            return PairResult(a, b, error=error, unreadable=True, files=files)
     values: dict[str, Value] = {}
     notes: list[str] = []
     missing: dict[str, PixelProblem] = {}
@@ -165,7 +169,7 @@ def score_pair(
             image_a = decode_upright_rgb(a, max_pixels=options.max_pixels).pixels
             image_b = decode_upright_rgb(b, max_pixels=options.max_pixels).pixels
         except BadImage as error:
-            return PairResult(a, b, error=str(error), unreadable=True, files=files)
+            return PairResult(a, b, error=message_of(error), unreadable=True, files=files)
         values, notes, missing = _pixel_scores(image_a, image_b, options.metrics, options.resize)
     if files:
         values.update(feature_values(files[0].features, files[1].features, options.metrics))
@@ -173,7 +177,7 @@ def score_pair(
         a,
         b,
         values={metric.column: values.get(metric.column) for metric in options.metrics},
-        error="; ".join(_reasons(a, b, missing)) or None,
+        error=Wording.joined("; ", _reasons(a, b, missing)) or None,
         size_mismatch=bool(missing),
         notes=tuple(f"{a} vs {b}: {note}" for note in notes),
         files=files,
@@ -189,8 +193,11 @@ def _reasons(a: Path, b: Path, missing: Mapping[str, PixelProblem]) -> list[str]
         mismatch = next(iter(mismatched.values()))
         reasons.insert(
             0,
-            f"{a} is {mismatch.size_a}, {b} is {mismatch.size_b}: "
-            f"{', '.join(mismatched)} not computed, {mismatch.advice}",
+            Wording.concat(
+                f"{a} is {mismatch.size_a}, {b} is {mismatch.size_b}: "
+                f"{', '.join(mismatched)} not computed, ",
+                mismatch.advice,
+            ),
         )
     return reasons
 
@@ -206,7 +213,9 @@ def _feature_options(options: CompareOptions) -> ExtractOptions | None:
 class SizeMismatch(Exception):
     """Pixel metrics were asked of images of different sizes."""
 
-    advice = "pixel metrics need equal sizes (use --resize to resize B to A's size)"
+    advice = Wording(
+        "pixel metrics need equal sizes (use {} to resize B to A's size)", Argument("resize", True)
+    )
 
     def __init__(self, size_a: str, size_b: str) -> None:
         super().__init__(f"sizes differ: {size_a} and {size_b}")
@@ -334,7 +343,9 @@ def compare_pairs(
     check_params(specs, options.params)
     context = _PairContext(options, store.path if store is not None and store.usable else None)
     done = None if progress is None else lambda pairs_done: progress(pairs_done, 0)
-    results = ordered_map(_score_chunk, pairs, context, workers=workers, progress=done)
+    results = ordered_map(
+        _score_chunk, pairs, context, workers=workers, progress=done, setup=WORKERS
+    )
     features = _feature_options(options)
     if store is None or features is None:
         return results

@@ -8,7 +8,8 @@ when there is something to send it, and stopped at once (no process left behind)
 when the run is interrupted or fails.
 
 This module knows nothing of what the work is: callers send a module-level
-function, the items and a context that travels with every chunk.
+function, the items and a context that travels with every chunk, and say in a
+:class:`WorkerSetup` what each worker imports and runs before its first chunk.
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ import os
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
-
-from imgsim.memory import keep_freed_memory
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -35,6 +35,26 @@ _CHUNKS_IN_FLIGHT_PER_WORKER = 4
 _MAX_CHUNK = 32
 _IDLE_SECONDS = 0.2
 """While waiting for workers, the main process wakes this often (e.g. to commit a store)."""
+
+
+@dataclass(frozen=True)
+class WorkerSetup:
+    """How each worker process starts: what it imports and runs before its first chunk."""
+
+    preload: tuple[str, ...] = ()
+    """Modules every worker imports first (imported once, before the workers are forked
+    or in the fork server they are forked from, so that no worker pays for them)."""
+    unforkable_after: tuple[str, ...] = ()
+    """Modules whose use can leave this process in a state a forked child must not
+    inherit (e.g. a thread pool held locked). While none of them is imported, nothing
+    can have used them: workers are forked from this process, which starts them at once.
+    Otherwise they are forked from a fork server that imported :attr:`preload` before
+    any such use."""
+    initializer: Callable[[], None] | None = None
+    """A module-level function every worker runs first (sent to it by name)."""
+
+
+_NO_SETUP = WorkerSetup()
 
 
 def default_workers() -> int:
@@ -61,16 +81,17 @@ def ordered_map(
     workers: int | None = None,
     chunk_size: int | None = None,
     progress: Callable[[int], None] | None = None,
+    setup: WorkerSetup = _NO_SETUP,
 ) -> Iterator[Result]:
     """``work`` over chunks of ``items`` in a process pool, yielding results in input order.
 
     ``work`` must be a module-level function (it is sent to worker processes by
     name); ``context`` is sent along with every chunk. ``progress`` is called with
-    the number of items just finished.
+    the number of items just finished; ``setup`` says how each worker starts.
     """
     size, workers = chunking(len(items), workers=workers, chunk_size=chunk_size)
     jobs = ((None, list(items[i : i + size])) for i in range(0, len(items), size))
-    for _, results in stream_chunks(work, jobs, context, workers=workers):
+    for _, results in stream_chunks(work, jobs, context, workers=workers, setup=setup):
         if progress is not None:
             progress(len(results))
         yield from results
@@ -83,14 +104,15 @@ def stream_chunks(
     *,
     workers: int,
     idle: Callable[[], None] | None = None,
+    setup: WorkerSetup = _NO_SETUP,
 ) -> Iterator[tuple[Tag, list[Result]]]:
     """``(tag, work(items, context))`` for each job, in order.
 
     ``jobs`` is consumed lazily, at most a window of them ahead of the results.
     With ``workers`` > 1 the work runs in a process pool, started only when a job
-    has items (an empty job never leaves this process). ``idle`` is called every
-    fraction of a second while the main process waits for a worker, and after each
-    item when the work runs in this process.
+    has items (an empty job never leaves this process), each worker as ``setup``
+    says. ``idle`` is called every fraction of a second while the main process waits
+    for a worker, and after each item when the work runs in this process.
     """
     if workers == 1:
         for tag, items in jobs:
@@ -108,7 +130,7 @@ def stream_chunks(
         for tag, items in jobs:
             future = None
             if items:
-                pool = pool or _start_pool(workers)
+                pool = pool or _start_pool(workers, setup)
                 future = pool.submit(work, items, context)
             window.append((tag, future))
             while len(window) >= limit or (window and _is_ready(window[0][1])):
@@ -159,11 +181,14 @@ def _next_result(
             idle()
 
 
-def _start_pool(workers: int) -> ProcessPoolExecutor:
+def _start_pool(workers: int, setup: WorkerSetup) -> ProcessPoolExecutor:
     from concurrent.futures import ProcessPoolExecutor  # only jobs that need a pool pay for it
 
     return ProcessPoolExecutor(
-        max_workers=workers, mp_context=_pool_context(), initializer=_init_worker
+        max_workers=workers,
+        mp_context=_pool_context(setup),
+        initializer=_init_worker,
+        initargs=(setup.initializer,),
     )
 
 
@@ -178,37 +203,28 @@ def _workers_for(count: int, size: int, workers: int) -> int:
     return max(1, min(workers, -(-count // size)))
 
 
-_WORKER_MODULES = ("cv2", "imgsim.pairs", "imgsim.features.hashes")
-"""What every worker imports before its first chunk (named, never imported, here)."""
-
-
-def _pool_context() -> BaseContext:
+def _pool_context(setup: WorkerSetup) -> BaseContext:
     import multiprocessing
 
-    # A forked child can inherit OpenCV's thread pool in a locked state and hang,
-    # but only once a multi-threaded cv2 call has run in this process. If cv2 is
-    # not even imported yet, nothing can have run: import the workers' modules
-    # here (importing starts no threads) and fork, which starts workers at once.
-    # Otherwise a fork server that imported them before any such call forks clean
-    # workers.
-    if sys.platform.startswith("linux") and "cv2" not in sys.modules:
-        for module in _WORKER_MODULES:
+    # Importing starts no threads: while no module that could leave a forked child
+    # a locked state is even imported, forking is safe, and it starts workers at once.
+    if sys.platform.startswith("linux") and not any(
+        module in sys.modules for module in setup.unforkable_after
+    ):
+        for module in setup.preload:
             importlib.import_module(module)
         return multiprocessing.get_context("fork")
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(list(_WORKER_MODULES))
+        context.set_forkserver_preload(list(setup.preload))
         return context
     return multiprocessing.get_context("spawn")
 
 
-def _init_worker() -> None:
-    import cv2
-
-    # One process per core already: OpenCV's own thread pool would oversubscribe.
-    cv2.setNumThreads(1)
-    keep_freed_memory()
+def _init_worker(initializer: Callable[[], None] | None) -> None:
     _follow_the_main_process()
+    if initializer is not None:
+        initializer()
 
 
 def _follow_the_main_process() -> None:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from imgsim.errors import Call, Wording
 from imgsim.store_db import (
     FileStamp,
     NewEntry,
@@ -129,6 +130,19 @@ class FeatureStore:
 
     # ------------------------------------------------------------------ problems
 
+    def _unusable(self, error: BaseException) -> Wording:
+        """Why the store is no longer used, and the ways to a usable one."""
+        return Wording.concat(
+            f"feature store {self.path} cannot be used ({describe(error)}); going on without "
+            "it. Run ",
+            Wording(
+                "{} to start a new store, {} at a writable file, or pass {}.",
+                Call("clear_store", "imgsim.store_maintenance.clear_store(path)"),
+                Call("store_elsewhere", "open the FeatureStore"),
+                Call("no_store", "store=None"),
+            ),
+        )
+
     def _disable(self, problem: BaseException | str) -> None:
         """Stop using the store; ``problem`` is the error, or the whole message."""
         if self._connection is not None:
@@ -137,13 +151,7 @@ class FeatureStore:
             self._connection = None
         self._pending = []
         if self.problem is None:
-            self.problem = (
-                problem
-                if isinstance(problem, str)
-                else f"feature store {self.path} cannot be used ({describe(problem)}); going "
-                "on without it. Run `imgsim cache clear` to start a new store, point --cache "
-                "at a writable file, or pass --no-cache."
-            )
+            self.problem = problem if isinstance(problem, str) else self._unusable(problem)
             if self._on_problem is not None:
                 self._on_problem(self.problem)
 

@@ -330,7 +330,7 @@ def test_folder_is_not_an_image_file(tmp_path: Path) -> None:
 def test_huge_header_is_refused_with_its_size(tmp_path: Path) -> None:
     bomb = _png_header_only(tmp_path / "bomb.png", 60000, 60000)
 
-    assert _reason(bomb) == f"60000x60000 exceeds --max-pixels {DEFAULT_MAX_PIXELS}"
+    assert _reason(bomb) == f"60000x60000 exceeds max_pixels {DEFAULT_MAX_PIXELS}"
 
 
 def test_huge_header_is_refused_before_allocating_pixels(tmp_path: Path) -> None:
@@ -352,7 +352,7 @@ def test_huge_header_is_refused_before_allocating_pixels(tmp_path: Path) -> None
 def test_max_pixels_is_configurable(tmp_path: Path) -> None:
     Image.fromarray(_noise(10, 20)).save(tmp_path / "small.png")
 
-    assert _reason(tmp_path / "small.png", max_pixels=199) == "20x10 exceeds --max-pixels 199"
+    assert _reason(tmp_path / "small.png", max_pixels=199) == "20x10 exceeds max_pixels 199"
 
 
 def _bad_image_of_an_empty_file(path: Path) -> BadImage:

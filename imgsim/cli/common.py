@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -25,11 +26,15 @@ from imgsim.defaults import DEFAULT_SEED as DEFAULT_SEED
 from imgsim.defaults import DEFAULT_SUBSET_SIZE as DEFAULT_SUBSET_SIZE
 from imgsim.defaults import DEFAULT_SUBSETS as DEFAULT_SUBSETS
 from imgsim.errors import (
-    Argument,
     ArgumentError,
+    Call,
     ImgsimError,
     StatisticsMismatch,
+    Term,
     UsageError,
+    Wording,
+    message_of,
+    python_words,
 )
 from imgsim.output import Format
 
@@ -144,7 +149,7 @@ def handle_errors(command: Command) -> Command:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> None:
         _unread_folders.clear()
-        with guard.guarded():
+        with guard.guarded(), _running(command):
             try:
                 command(*args, **kwargs)
             except typer.Exit as done:
@@ -156,7 +161,7 @@ def handle_errors(command: Command) -> Command:
                 print_error(_worded_for_the_command_line(error, command))
                 raise typer.Exit(EXIT_USAGE) from None
             except ImgsimError as error:  # UsageError and every other deliberate error
-                print_error(str(error))
+                print_error(message_of(error))
                 raise typer.Exit(EXIT_USAGE) from None
             except BrokenPipeError:  # stdout closed where no rows are written (`cache info`)
                 guard.silence_stdout()
@@ -180,14 +185,55 @@ def _worded_for_the_command_line(error: ArgumentError, command: Callable[..., No
     return message
 
 
-def _flag_words(command: Callable[..., None]) -> Callable[[Argument], str]:
-    """How the command line writes a library argument: as the flag of the command's option
-    of that name (``hash_size`` is ``--hash-size``, ``bins=4`` is ``--bins 4``)."""
-    flags = _option_flags(command)
+_COMMANDS = {
+    "write_statistics": "`imgsim stats`",
+    "read_statistics": "`imgsim compare --set`",
+    "write_gallery": "`imgsim extract --out`",
+    "read_gallery": "`imgsim rank`",
+    "write_gallery_of": "run `imgsim extract GALLERY -f {feature} --out {file}`",
+    "clear_store": "`imgsim cache clear`",
+    "store_elsewhere": "point --cache",
+    "no_store": "--no-cache",
+}
+"""How the command line does each :class:`~imgsim.errors.Call` that library messages name
+(templates of the call's values); a call not listed keeps the Python API's words."""
 
-    def words(argument: Argument) -> str:
-        flag = flags.get(argument.name, f"--{argument.name.replace('_', '-')}")
-        return flag if argument.value is None else f"{flag} {argument.value}"
+_running_command: contextvars.ContextVar[Callable[..., None] | None] = contextvars.ContextVar(
+    "running_command", default=None
+)
+"""The command being run (see :func:`handle_errors`): library text is worded with its flags."""
+
+
+@contextlib.contextmanager
+def _running(command: Callable[..., None]) -> Iterator[None]:
+    running = _running_command.set(command)
+    try:
+        yield
+    finally:
+        _running_command.reset(running)
+
+
+def command_line_text(text: str) -> str:
+    """Library text as the command line says it: each argument or call it names
+    (a :class:`~imgsim.errors.Wording`) as the running command's flag or command."""
+    if not isinstance(text, Wording):
+        return text
+    return text.worded(_flag_words(_running_command.get()))
+
+
+@functools.lru_cache(maxsize=64)
+def _flag_words(command: Callable[..., None] | None) -> Callable[[Term], str]:
+    """How the command line writes a library argument: as the flag of the command's option
+    of that name (``hash_size`` is ``--hash-size``, ``bins=4`` is ``--bins 4``, a flag
+    that is on, ``resize=True``, is ``--resize``); and a call, as its command."""
+    flags = _option_flags(command) if command is not None else {}
+
+    def words(term: Term) -> str:
+        if isinstance(term, Call):
+            template = _COMMANDS.get(term.name)
+            return term.worded(template) if template is not None else python_words(term)
+        flag = flags.get(term.name, f"--{term.name.replace('_', '-')}")
+        return flag if term.value is None or term.value is True else f"{flag} {term.value}"
 
     return words
 
@@ -223,11 +269,11 @@ def _report_interruption(interruption: KeyboardInterrupt) -> None:
 
 
 def print_error(message: str) -> None:
-    sys.stderr.write(f"imgsim: {one_line(message)}\n")
+    sys.stderr.write(f"imgsim: {one_line(command_line_text(message))}\n")
 
 
 def print_warning(message: str) -> None:
-    sys.stderr.write(f"imgsim: warning: {one_line(message)}\n")
+    sys.stderr.write(f"imgsim: warning: {one_line(command_line_text(message))}\n")
 
 
 def one_line(text: str) -> str:
@@ -287,7 +333,7 @@ def emit(
     """
     from imgsim.output import atomic_text_file, write_rows
 
-    rows = iter(rows)
+    rows = map(_worded_row, rows)
     complete = _complete_json(epilogue)
     if out is not None:
         with atomic_text_file(out) as stream:
@@ -302,6 +348,14 @@ def emit(
         guard.silence_stdout()
         for _ in rows:
             pass
+
+
+def _worded_row(row: dict[str, Any]) -> dict[str, Any]:
+    """The row with its ``error`` as the command line says it."""
+    error = row.get("error")
+    if isinstance(error, Wording):
+        return {**row, "error": command_line_text(error)}
+    return row
 
 
 def _complete_json(epilogue: Callable[[], Epilogue] | None) -> Callable[[], Epilogue]:
@@ -332,7 +386,7 @@ class Tally:
         self.stored += result.stored
         if result.error is not None:
             self.failed += 1
-            sys.stderr.write(f"{one_line(str(result.path))}: {result.error}\n")
+            sys.stderr.write(f"{one_line(str(result.path))}: {command_line_text(result.error)}\n")
 
     def summary(self) -> str:
         computed = self.done - self.stored - self.failed

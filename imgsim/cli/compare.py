@@ -35,6 +35,7 @@ from imgsim.cli.common import (
     SubsetsOption,
     WorkersOption,
     app,
+    command_line_text,
     emit,
     exit_status,
     gate_json,
@@ -212,9 +213,9 @@ def _epilogue(comparison: PairComparison) -> Epilogue:
 def _report_result(result: PairResult) -> None:
     """A pair's notes and error on stderr, as its row is written."""
     for note in result.notes:
-        sys.stderr.write(f"imgsim: note: {one_line(note)}\n")
+        sys.stderr.write(f"imgsim: note: {one_line(command_line_text(note))}\n")
     if result.error is not None:
-        sys.stderr.write(f"{one_line(result.error)}\n")
+        sys.stderr.write(f"{one_line(command_line_text(result.error))}\n")
 
 
 def _status_summary(counts: PairCounts) -> str:

@@ -28,6 +28,7 @@ from imgsim.cli.common import (
     Tally,
     WorkersOption,
     app,
+    command_line_text,
     discover_images,
     emit,
     exit_status,
@@ -191,7 +192,7 @@ def compare_sets(
         gates=parsed_gates,
     )
     for note in outcome.notes:
-        sys.stderr.write(f"imgsim: note: {one_line(note)}\n")
+        sys.stderr.write(f"imgsim: note: {one_line(command_line_text(note))}\n")
     emit_outcome(outcome, output_format, out, quiet=run.quiet)
     raise typer.Exit(
         exit_status(
