@@ -40,10 +40,31 @@ _EXPORTS = {
     "ReferenceStats": "imgsim.reference",
     "SetScorer": "imgsim.reference",
     "SetOptions": "imgsim.reference",
+    # The library call behind each command, what it takes and what it returns.
+    "ExtractOptions": "imgsim.engine",
+    "CompareOptions": "imgsim.pairs",
+    "PairResult": "imgsim.pairs",
+    "FeatureStore": "imgsim.store",
+    "extract_rows": "imgsim.jobs.extract",
+    "extract_gallery": "imgsim.jobs.extract",
+    "features_of": "imgsim.jobs.features",
+    "find_images": "imgsim.jobs.features",
+    "store_source": "imgsim.jobs.features",
+    "FeatureSet": "imgsim.jobs.features",
+    "Failure": "imgsim.jobs.features",
+    "compare_inputs": "imgsim.jobs.compare",
+    "PairComparison": "imgsim.jobs.compare",
+    "score_set": "imgsim.jobs.sets",
+    "reference_stats": "imgsim.jobs.sets",
+    "diversity_of": "imgsim.jobs.sets",
+    "nearest": "imgsim.jobs.search",
+    "duplicate_groups": "imgsim.jobs.search",
+    "Outcome": "imgsim.jobs.outcome",
 }
 
 if TYPE_CHECKING:
     from imgsim.api import compare as compare, extract as extract
+    from imgsim.engine import ExtractOptions as ExtractOptions
     from imgsim.errors import (
         ArgumentError as ArgumentError,
         BadImage as BadImage,
@@ -60,14 +81,35 @@ if TYPE_CHECKING:
         discover as discover,
         load_image as load_image,
     )
+    from imgsim.jobs.compare import (
+        PairComparison as PairComparison,
+        compare_inputs as compare_inputs,
+    )
+    from imgsim.jobs.extract import extract_gallery as extract_gallery, extract_rows as extract_rows
+    from imgsim.jobs.features import (
+        Failure as Failure,
+        FeatureSet as FeatureSet,
+        features_of as features_of,
+        find_images as find_images,
+        store_source as store_source,
+    )
+    from imgsim.jobs.outcome import Outcome as Outcome
+    from imgsim.jobs.search import duplicate_groups as duplicate_groups, nearest as nearest
+    from imgsim.jobs.sets import (
+        diversity_of as diversity_of,
+        reference_stats as reference_stats,
+        score_set as score_set,
+    )
     from imgsim.metrics.distances import distance as distance, pairwise as pairwise
     from imgsim.metrics.search import topk as topk
     from imgsim.metrics.sets import fd as fd, kid as kid, prdc as prdc, vendi as vendi
+    from imgsim.pairs import CompareOptions as CompareOptions, PairResult as PairResult
     from imgsim.reference import (
         ReferenceStats as ReferenceStats,
         SetOptions as SetOptions,
         SetScorer as SetScorer,
     )
+    from imgsim.store import FeatureStore as FeatureStore
     from imgsim.metrics.fullref import (
         mae as mae,
         ms_ssim as ms_ssim,

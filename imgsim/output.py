@@ -22,7 +22,7 @@ from enum import Enum
 from pathlib import Path
 from typing import IO, Any
 
-from imgsim.errors import UsageError
+from imgsim.errors import Argument, UsageError, Wording
 
 Row = Mapping[str, Any]
 
@@ -48,7 +48,12 @@ def format_for_path(path: Path, *, allow_npz: bool = False) -> Format | None:
     if suffix in _SUFFIX_FORMATS:
         return _SUFFIX_FORMATS[suffix]
     valid = ", ".join([*_SUFFIX_FORMATS, *([".npz"] if allow_npz else [])])
-    raise UsageError(f"--out {path}: unknown extension {suffix or '(none)'!r}; use one of {valid}")
+    raise UsageError(
+        Wording.concat(
+            Wording.of(Argument("out")),
+            f" {path}: unknown extension {suffix or '(none)'!r}; use one of {valid}",
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -186,7 +191,11 @@ def atomic_binary_file(path: Path) -> Iterator[IO[bytes]]:
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
     except OSError as error:
-        raise UsageError(f"--out {path}: cannot write there ({error.strerror})") from None
+        raise UsageError(
+            Wording.concat(
+                Wording.of(Argument("out")), f" {path}: cannot write there ({error.strerror})"
+            )
+        ) from None
     try:
         with os.fdopen(handle, "wb") as raw:
             yield raw

@@ -380,3 +380,142 @@ def test_the_process_pool_works_after_opencv_ran_here(tmp_path: Path) -> None:
         output = b"hung"
 
     assert output.strip() == b"2"
+
+
+# --------------------------------------------------------------------------- library wording
+
+# The library's messages name Python arguments and calls; the command line words the
+# same messages with its flags and commands (pinned by the command-line tests).
+
+
+def _noise_png(path: Path, height: int = 40, width: int = 48, seed: int = 0) -> Path:
+    pixels = np.random.default_rng(seed).integers(0, 256, (height, width, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(path)
+    return path
+
+
+@pytest.fixture
+def noise_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "noise"
+    folder.mkdir()
+    for index in range(3):
+        _noise_png(folder / f"{index}.png", seed=index)
+    return folder
+
+
+def test_load_image_refuses_too_many_pixels_naming_max_pixels(tmp_path: Path) -> None:
+    path = _noise_png(tmp_path / "small.png")
+
+    with pytest.raises(imgsim.BadImage, match=r": 48x40 exceeds max_pixels 100$"):
+        imgsim.load_image(path, max_pixels=100)
+
+
+def test_a_stored_image_over_max_pixels_is_refused_naming_max_pixels(
+    tmp_path: Path, noise_folder: Path
+) -> None:
+    files = imgsim.find_images([noise_folder])
+    with imgsim.FeatureStore(tmp_path / "store.sqlite") as store:
+        list(imgsim.extract_rows(files, imgsim.ExtractOptions(features=("phash",)), store=store))
+    small = imgsim.ExtractOptions(features=("phash",), max_pixels=100)
+
+    with imgsim.FeatureStore(tmp_path / "store.sqlite") as store:
+        row = next(imgsim.extract_rows(files, small, store=store))
+
+    assert row["error"] == "48x40 exceeds max_pixels 100"
+
+
+def test_a_pair_of_different_sizes_advises_resize_true(tmp_path: Path) -> None:
+    from imgsim.metrics import parse_pair_metrics
+
+    a = _noise_png(tmp_path / "a.png")
+    b = _noise_png(tmp_path / "b.png", height=30)
+    options = imgsim.CompareOptions(metrics=tuple(parse_pair_metrics(["ssim"])))
+
+    row = next(imgsim.compare_inputs(a, b, options).rows(workers=1))
+
+    assert row["error"].endswith(
+        "ssim not computed, pixel metrics need equal sizes (use resize=True to resize B to "
+        "A's size)"
+    )
+
+
+def test_an_unusable_store_advises_the_python_calls() -> None:
+    problems: list[str] = []
+
+    imgsim.FeatureStore(Path("/proc/imgsim-store.sqlite"), on_problem=problems.append).close()
+
+    assert problems[0].endswith(
+        "going on without it. Run imgsim.store_maintenance.clear_store(path) to start a new "
+        "store, open the FeatureStore at a writable file, or pass store=None."
+    )
+
+
+@pytest.fixture
+def gallery_file(tmp_path: Path, noise_folder: Path) -> Path:
+    path = tmp_path / "gallery.npz"
+    imgsim.extract_gallery(
+        path, imgsim.find_images([noise_folder]), imgsim.ExtractOptions(features=("dhash",))
+    )
+    return path
+
+
+def test_a_gallery_read_as_statistics_names_the_python_calls(gallery_file: Path) -> None:
+    message = (
+        f"{gallery_file}: a gallery written by imgsim.extract_gallery, not statistics: "
+        "use it with imgsim.nearest"
+    )
+
+    with pytest.raises(UsageError, match=f"^{re.escape(message)}$"):
+        imgsim.ReferenceStats.load(gallery_file)
+
+
+def _color_hist_stats() -> imgsim.ReferenceStats:
+    vectors = imgsim.extract(np.zeros((3, 40, 40, 3), np.uint8), "color_hist")
+    return imgsim.ReferenceStats.from_features(vectors, "color_hist")
+
+
+def test_truncated_statistics_advise_reference_stats_save(tmp_path: Path) -> None:
+    stats = _color_hist_stats()
+    stats.save(tmp_path / "stats.npz")
+    truncated = tmp_path / "truncated.npz"
+    truncated.write_bytes((tmp_path / "stats.npz").read_bytes()[:100])
+
+    with pytest.raises(UsageError, match=r"; write it again with imgsim\.ReferenceStats\.save$"):
+        imgsim.ReferenceStats.load(truncated)
+
+
+def test_a_gallery_of_another_feature_advises_extract_gallery(
+    gallery_file: Path, noise_folder: Path
+) -> None:
+    source = imgsim.store_source("phash")
+    advice = (
+        f"holds dhash, not phash; write one with imgsim.extract_gallery({str(gallery_file)!r}, "
+        "FILES, ExtractOptions(features=('phash',)))"
+    )
+
+    with pytest.raises(UsageError, match=f"{re.escape(advice)}$"):
+        imgsim.nearest(
+            noise_folder,
+            gallery_file,
+            feature="phash",
+            params=imgsim.FeatureParams(),
+            distance="hamming",
+            k=1,
+            source=source,
+        )
+
+
+def test_statistics_saved_where_no_folder_is_name_out(tmp_path: Path) -> None:
+    stats = _color_hist_stats()
+    path = tmp_path / "missing" / "stats.npz"
+
+    with pytest.raises(UsageError, match=f"^out {re.escape(str(path))}: cannot write there"):
+        stats.save(path)
+
+
+# --------------------------------------------------------------------------- exports
+
+
+@pytest.mark.parametrize("name", imgsim.__all__)
+def test_every_exported_name_resolves(name: str) -> None:
+    assert getattr(imgsim, name) is not None
