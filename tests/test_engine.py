@@ -19,6 +19,7 @@ from store_support import (
 )
 
 from imgsim.engine import ExtractOptions, ImageResult, extract_files
+from imgsim.errors import worded
 from imgsim.store import COMMIT_EVERY_IMAGES, FeatureStore
 from imgsim.store_maintenance import clear_store
 
@@ -175,3 +176,12 @@ def test_a_run_after_clearing_the_store_computes_everything_again(
         stored = [result.stored for result in extract_files(paths, options, workers=1, store=store)]
 
     assert stored == [False] * len(paths)
+
+
+def test_a_reason_from_a_worker_keeps_its_argument_for_other_interfaces(images: Path) -> None:
+    options = ExtractOptions(features=("phash",), max_pixels=100)
+
+    results = list(extract_files(_image_paths(images), options, workers=2, chunk_size=1))
+    flagged = worded(results[-1].error or "", lambda argument: "--max-pixels")
+
+    assert flagged.endswith(" exceeds --max-pixels 100")
