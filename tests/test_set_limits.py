@@ -9,31 +9,33 @@ and precision still work, fd is refused.
 
 from __future__ import annotations
 
-import functools
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_support import run_imgsim
 from PIL import Image
 
-
-def run_imgsim(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    """``imgsim ARGS…`` in a subprocess, run once per distinct command (tests of the exit
-    code and of the message share the run)."""
-    return _run(tuple(map(str, args)))
+ImgsimOnce = Callable[..., subprocess.CompletedProcess[str]]
 
 
-@functools.cache
-def _run(args: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "imgsim", *args, "-j", "1"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+@pytest.fixture(scope="module")
+def imgsim_once(tmp_path_factory: pytest.TempPathFactory) -> ImgsimOnce:
+    """``python -m imgsim ARGS… -j 1``, run once per distinct command (tests of the exit
+    code and of the message share the run), each run with a store of its own: a
+    module-scoped fixture runs before the per-test store of tests/conftest.py is set."""
+    runs: dict[tuple[str, ...], subprocess.CompletedProcess[str]] = {}
+
+    def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+        key = tuple(map(str, args))
+        if key not in runs:
+            store = tmp_path_factory.mktemp("store") / "features.sqlite"
+            runs[key] = run_imgsim(*key, "-j", "1", cache=store)
+        return runs[key]
+
+    return run
 
 
 @pytest.fixture(scope="module")
@@ -51,88 +53,156 @@ def images(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+WideStats = tuple[subprocess.CompletedProcess[str], Path]
+
+
 @pytest.fixture(scope="module")
-def wide_stats(images: Path) -> tuple[subprocess.CompletedProcess[str], Path]:
+def wide_stats(images: Path, imgsim_once: ImgsimOnce) -> WideStats:
     """``imgsim stats set/ --bins 64``: the run, and the file it wrote."""
     out = images / "wide.npz"
-    return run_imgsim("stats", images / "set", "--bins", "64", "--out", out), out
+    return imgsim_once("stats", images / "set", "--bins", "64", "--out", out), out
 
 
-def test_stats_of_one_image_exits_2(images: Path) -> None:
-    result = run_imgsim("stats", images / "one" / "a.png", "--out", images / "one.npz")
-    assert result.returncode == 2
+def _stats_of_one_image(imgsim_once: ImgsimOnce, images: Path) -> subprocess.CompletedProcess[str]:
+    return imgsim_once("stats", images / "one" / "a.png", "--out", images / "one.npz")
 
 
-def test_stats_of_one_image_names_the_limit_of_2(images: Path) -> None:
-    result = run_imgsim("stats", images / "one" / "a.png", "--out", images / "one.npz")
-    assert (
+def test_stats_of_one_image_exits_2(imgsim_once: ImgsimOnce, images: Path) -> None:
+    assert _stats_of_one_image(imgsim_once, images).returncode == 2
+
+
+def test_stats_of_one_image_names_the_limit_of_2(imgsim_once: ImgsimOnce, images: Path) -> None:
+    expected = (
         "imgsim: statistics need at least 2 images, got 1: fd and kid need 2 in each set, "
         "precision, recall, density and coverage more than k"
-    ) in result.stderr.splitlines()
+    )
+
+    result = _stats_of_one_image(imgsim_once, images)
+
+    assert expected in result.stderr.splitlines()
 
 
-def test_compare_set_of_two_single_images_exits_2(images: Path) -> None:
+def _compare_two_single_images(
+    imgsim_once: ImgsimOnce, images: Path
+) -> subprocess.CompletedProcess[str]:
     one = images / "one"
-    assert run_imgsim("compare", one / "a.png", one / "b.png", "--set").returncode == 2
+    return imgsim_once("compare", one / "a.png", one / "b.png", "--set")
 
 
-def test_compare_set_of_two_single_images_names_fd_and_its_limit(images: Path) -> None:
-    one = images / "one"
-    result = run_imgsim("compare", one / "a.png", one / "b.png", "--set")
-    assert (
+def test_compare_set_of_two_single_images_exits_2(imgsim_once: ImgsimOnce, images: Path) -> None:
+    assert _compare_two_single_images(imgsim_once, images).returncode == 2
+
+
+def test_compare_set_of_two_single_images_names_fd_and_its_limit(
+    imgsim_once: ImgsimOnce, images: Path
+) -> None:
+    expected = (
         "imgsim: fd needs at least 2 images in each set (for a covariance); the reference set has 1"
-    ) in result.stderr.splitlines()
+    )
+
+    result = _compare_two_single_images(imgsim_once, images)
+
+    assert expected in result.stderr.splitlines()
 
 
-def test_kid_of_a_single_generated_image_names_the_generated_set(images: Path) -> None:
-    result = run_imgsim("compare", images / "one" / "a.png", images / "set", "--set", "-m", "kid")
-    assert (
-        "imgsim: kid needs at least 2 images in each set; the generated set has 1"
-    ) in result.stderr.splitlines()
+def _kid_of_one_generated_image(
+    imgsim_once: ImgsimOnce, images: Path
+) -> subprocess.CompletedProcess[str]:
+    return imgsim_once("compare", images / "one" / "a.png", images / "set", "--set", "-m", "kid")
 
 
-def test_precision_with_k_as_large_as_the_set_names_k(images: Path) -> None:
-    result = run_imgsim(
+def test_kid_of_a_single_generated_image_exits_2(imgsim_once: ImgsimOnce, images: Path) -> None:
+    assert _kid_of_one_generated_image(imgsim_once, images).returncode == 2
+
+
+def test_kid_of_a_single_generated_image_names_the_generated_set(
+    imgsim_once: ImgsimOnce, images: Path
+) -> None:
+    expected = "imgsim: kid needs at least 2 images in each set; the generated set has 1"
+
+    result = _kid_of_one_generated_image(imgsim_once, images)
+
+    assert expected in result.stderr.splitlines()
+
+
+def _precision_with_k_of_6(
+    imgsim_once: ImgsimOnce, images: Path
+) -> subprocess.CompletedProcess[str]:
+    return imgsim_once(
         "compare", images / "set", images / "set", "--set", "-m", "precision", "-k", "6"
     )
-    assert (
+
+
+def test_precision_with_k_as_large_as_the_set_exits_2(
+    imgsim_once: ImgsimOnce, images: Path
+) -> None:
+    assert _precision_with_k_of_6(imgsim_once, images).returncode == 2
+
+
+def test_precision_with_k_as_large_as_the_set_names_k(
+    imgsim_once: ImgsimOnce, images: Path
+) -> None:
+    expected = (
         "imgsim: precision needs more than k=6 images in each set (k neighbours of each); "
         "the reference set has 6 images: use a smaller k or more images"
-    ) in result.stderr.splitlines()
+    )
+
+    result = _precision_with_k_of_6(imgsim_once, images)
+
+    assert expected in result.stderr.splitlines()
 
 
-def test_stats_of_features_too_wide_for_a_covariance_succeeds(
-    wide_stats: tuple[subprocess.CompletedProcess[str], Path],
-) -> None:
+def test_stats_of_features_too_wide_for_a_covariance_succeeds(wide_stats: WideStats) -> None:
     result, _ = wide_stats
+
     assert result.returncode == 0
 
 
 def test_kid_and_precision_work_against_wide_statistics(
-    images: Path, wide_stats: tuple[subprocess.CompletedProcess[str], Path]
+    imgsim_once: ImgsimOnce, images: Path, wide_stats: WideStats
 ) -> None:
     _, stats = wide_stats
-    result = run_imgsim(
+
+    result = imgsim_once(
         "compare", images / "set", stats, "--set", "--bins", "64",
         "-m", "kid,precision", "-k", "2", "--format", "csv",
     )  # fmt: skip
+
     assert result.returncode == 0
 
 
-def test_fd_against_wide_statistics_names_the_dimension_and_the_limit(
-    images: Path, wide_stats: tuple[subprocess.CompletedProcess[str], Path]
+def _fd_against_wide_statistics(
+    imgsim_once: ImgsimOnce, images: Path, stats: Path
+) -> subprocess.CompletedProcess[str]:
+    return imgsim_once("compare", images / "set", stats, "--set", "--bins", "64", "-m", "fd")
+
+
+def test_fd_against_wide_statistics_exits_2(
+    imgsim_once: ImgsimOnce, images: Path, wide_stats: WideStats
 ) -> None:
     _, stats = wide_stats
-    result = run_imgsim("compare", images / "set", stats, "--set", "--bins", "64", "-m", "fd")
-    assert (
+
+    assert _fd_against_wide_statistics(imgsim_once, images, stats).returncode == 2
+
+
+def test_fd_against_wide_statistics_names_the_dimension_and_the_limit(
+    imgsim_once: ImgsimOnce, images: Path, wide_stats: WideStats
+) -> None:
+    _, stats = wide_stats
+    expected = (
         "imgsim: fd needs the covariance of each set, and color_hist (bins 64) has 262,144 "
         "dimensions, more than the 4,096 imgsim computes a covariance for (128 MiB); use "
         "fewer bins, or kid, precision, recall, density or coverage, which need no covariance"
-    ) in result.stderr.splitlines()
+    )
+
+    result = _fd_against_wide_statistics(imgsim_once, images, stats)
+
+    assert expected in result.stderr.splitlines()
 
 
-def test_fd_of_two_wide_folders_exits_2(images: Path) -> None:
-    result = run_imgsim(
+def test_fd_of_two_wide_folders_exits_2(imgsim_once: ImgsimOnce, images: Path) -> None:
+    result = imgsim_once(
         "compare", images / "set", images / "set", "--set", "--bins", "64", "-m", "fd"
     )
+
     assert result.returncode == 2
