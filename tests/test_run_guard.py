@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -56,11 +57,13 @@ def pairs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 # --------------------------------------------------------------------------- item 1
 
 
-def _run_with_terminal_stderr(args: list[str], stdout: Path) -> tuple[int, str]:
+def _run_with_terminal_stderr(
+    args: list[str], stdout: Path, env: dict[str, str] | None = None
+) -> tuple[int, str]:
     """Run with stderr on a pseudo-terminal and stdout into a file; (status, terminal text)."""
     primary, secondary = pty.openpty()
     with stdout.open("wb") as out:
-        process = subprocess.Popen(IMGSIM + args, stdout=out, stderr=secondary)
+        process = subprocess.Popen(IMGSIM + args, stdout=out, stderr=secondary, env=env)
     os.close(secondary)
     screen = bytearray()
 
@@ -93,14 +96,42 @@ ROW_COMMANDS = {
 }
 
 
+RowsOf = Callable[[str], tuple[str, str]]
+
+
+@pytest.fixture(scope="module")
+def rows_of(sixty: Path, tmp_path_factory: pytest.TempPathFactory) -> RowsOf:
+    """A command's stdout while stderr is a terminal, and then when all is piped; each
+    command run once for the module, with a store of its own (both runs share it)."""
+    runs: dict[str, tuple[str, str]] = {}
+
+    def run(command: str) -> tuple[str, str]:
+        if command not in runs:
+            folder = tmp_path_factory.mktemp("rows")
+            args = [a.format(images=sixty) for a in ROW_COMMANDS[command]] + ["--format", "csv"]
+            env = dict(os.environ, IMGSIM_CACHE=str(folder / "features.sqlite"))
+            _run_with_terminal_stderr(args, folder / "terminal.csv", env)
+            plain = subprocess.run(
+                IMGSIM + args, capture_output=True, text=True, env=env, timeout=120
+            )
+            runs[command] = (folder / "terminal.csv").read_text(), plain.stdout
+        return runs[command]
+
+    return run
+
+
 @pytest.mark.parametrize("command", list(ROW_COMMANDS))
-def test_rows_go_to_stdout_while_stderr_is_a_terminal(
-    command: str, sixty: Path, tmp_path: Path
-) -> None:
-    args = [a.format(images=sixty) for a in ROW_COMMANDS[command]] + ["--format", "csv"]
-    _run_with_terminal_stderr(args, tmp_path / "terminal.csv")
-    plain = subprocess.run(IMGSIM + args, capture_output=True, text=True, timeout=120)
-    assert (tmp_path / "terminal.csv").read_text() == plain.stdout != ""
+def test_rows_go_to_stdout_while_stderr_is_a_terminal(command: str, rows_of: RowsOf) -> None:
+    on_terminal, piped = rows_of(command)
+
+    assert on_terminal == piped
+
+
+@pytest.mark.parametrize("command", list(ROW_COMMANDS))
+def test_rows_are_printed_when_all_is_piped(command: str, rows_of: RowsOf) -> None:
+    _, piped = rows_of(command)
+
+    assert piped != ""
 
 
 def test_the_progress_bar_is_drawn_on_the_terminal(sixty: Path, tmp_path: Path) -> None:
