@@ -100,9 +100,11 @@ def uniform_lbp(gray: NDArray[np.uint8], points: int, radius: float) -> NDArray[
     The same codes as ``skimage.feature.local_binary_pattern(gray, points, radius,
     method="uniform")``: each neighbour on the circle of ``radius`` is sampled
     bilinearly (zero outside the image) and set when it is at least the centre; a
-    pattern with at most two changes along neighbours 0 to ``points - 1`` (scikit-image
-    does not count the change from the last back to the first) is coded by its number
-    of set neighbours, any other by ``points + 1``.
+    uniform pattern is coded by its number of set neighbours, any other by ``points +
+    1``. scikit-image counts the changes along neighbours 0 to ``points - 1`` only, as
+    done here; at most two of them there means at most two around the whole circle as
+    well (two runs, or three whose first and last have the same bit), so this is Ojala's
+    uniformity.
     """
     if gray.ndim != 2:
         raise ValueError(f"gray must be a 2-D image, got shape {gray.shape}")
