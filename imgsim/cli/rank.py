@@ -104,11 +104,9 @@ def rank(
     outcome = nearest(
         query,
         gallery,
-        feature=run.feature,
-        params=run.params,
+        **reader.job_arguments,
         distance=metric.name,
         k=k,
-        source=reader,
         exclude_self=exclude_self,
         threshold=threshold,
         gates=gates,
@@ -159,14 +157,7 @@ def duplicates(
     if limit is None:
         raise UsageError(no_default_threshold(metric.name, run.feature))
     reader = SetReader(run)
-    outcome = duplicate_groups(
-        paths,
-        feature=run.feature,
-        params=run.params,
-        distance=metric.name,
-        threshold=limit,
-        source=reader,
-    )
+    outcome = duplicate_groups(paths, **reader.job_arguments, distance=metric.name, threshold=limit)
     emit_outcome(outcome, resolve_format(fmt, out), out, quiet=quiet)
     if not quiet:
         groups, grouped = outcome.counts["groups"], outcome.counts["images"]

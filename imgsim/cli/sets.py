@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypedDict
 
 import typer
 
@@ -46,7 +46,7 @@ from imgsim.errors import UsageError
 
 if TYPE_CHECKING:
     from imgsim.features import FeatureParams, FeatureSpec
-    from imgsim.jobs.features import FeatureSet
+    from imgsim.jobs.features import FeatureSet, FeatureSource
     from imgsim.jobs.outcome import Outcome
     from imgsim.metrics.records import Distance
     from imgsim.output import Epilogue, Format
@@ -106,6 +106,14 @@ def set_run(
     )
 
 
+class FeatureArguments(TypedDict):
+    """What every whole-set job is told about the feature of its sets (``**`` into the call)."""
+
+    feature: str
+    params: FeatureParams
+    source: FeatureSource
+
+
 class SetReader:
     """The feature source of a set command: each set is discovered, read through the store
     with a progress bar and tallied, its unreadable files reported on stderr as they come."""
@@ -113,6 +121,11 @@ class SetReader:
     def __init__(self, run: FeatureRun) -> None:
         self.run = run
         self.tallies: dict[str, Tally] = {}
+
+    @property
+    def job_arguments(self) -> FeatureArguments:
+        """The run's feature and its options, read through this reader."""
+        return FeatureArguments(feature=self.run.feature, params=self.run.params, source=self)
 
     def __call__(self, inputs: Sequence[Path], role: str) -> FeatureSet:
         from imgsim.jobs.features import features_of
@@ -182,14 +195,7 @@ def compare_sets(
     output_format = resolve_format(fmt, out)
     reader = SetReader(run)
     outcome = score_set(
-        generated,
-        reference,
-        names,
-        feature=run.feature,
-        params=run.params,
-        options=set_options,
-        source=reader,
-        gates=parsed_gates,
+        generated, reference, names, **reader.job_arguments, options=set_options, gates=parsed_gates
     )
     for note in outcome.notes:
         sys.stderr.write(f"imgsim: note: {one_line(command_line_text(note))}\n")
@@ -249,7 +255,7 @@ def stats(
         raise UsageError(f"--out must name an .npz file, got {out}")
     run = set_run("stats", feature, hash_size, bins, workers, cache, no_cache, quiet, skip_bad)
     reader = SetReader(run)
-    reference = reference_stats(paths, feature=run.feature, params=run.params, source=reader)
+    reference = reference_stats(paths, **reader.job_arguments)
     reference.save(out)
     if not quiet:
         sys.stderr.write(
@@ -308,13 +314,7 @@ def diversity(
     gates = parse_gates(gate or [], DIVERSITY_SCORES)
     reader = SetReader(run)
     outcome = diversity_of(
-        paths,
-        feature=run.feature,
-        params=run.params,
-        distance=metric.name,
-        threshold=limit,
-        source=reader,
-        gates=gates,
+        paths, **reader.job_arguments, distance=metric.name, threshold=limit, gates=gates
     )
     if limit is None and not quiet:
         sys.stderr.write(f"imgsim: note: {no_default_threshold(metric.name, run.feature)}\n")
