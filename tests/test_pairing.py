@@ -7,47 +7,16 @@ the reason for the missing one in ``error``.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from numpy.typing import NDArray
-from PIL import Image
-
-RGB = NDArray[np.uint8]
-
-
-def imgsim(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    """Run the real entry point; the test's own store comes through IMGSIM_CACHE."""
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
-    return subprocess.run(
-        [sys.executable, "-m", "imgsim", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-
-
-def _rows(result: subprocess.CompletedProcess[str]) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(result.stdout)))
+from cli_support import RGB, csv_rows, run_imgsim, save_image
 
 
 def _noise(seed: int, width: int = 64, height: int = 48) -> RGB:
     return np.random.default_rng(seed).integers(0, 256, (height, width, 3), dtype=np.uint8)
-
-
-def _save(path: Path, pixels: RGB) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(pixels).save(path)
-    return path
 
 
 @pytest.fixture
@@ -55,9 +24,9 @@ def one_loner(tmp_path: Path) -> tuple[Path, Path]:
     """gen/ and ref/ with two pairs; gen/lonely.png has no partner."""
     gen, ref = tmp_path / "gen", tmp_path / "ref"
     for seed, name in enumerate(("cat", "dog")):
-        _save(gen / f"{name}.png", _noise(seed))
-        _save(ref / f"{name}.png", _noise(seed))
-    _save(gen / "lonely.png", _noise(9))
+        save_image(gen / f"{name}.png", _noise(seed))
+        save_image(ref / f"{name}.png", _noise(seed))
+    save_image(gen / "lonely.png", _noise(9))
     return gen, ref
 
 
@@ -65,8 +34,8 @@ def one_loner(tmp_path: Path) -> tuple[Path, Path]:
 def all_paired(tmp_path: Path) -> tuple[Path, Path]:
     gen, ref = tmp_path / "gen", tmp_path / "ref"
     for seed, name in enumerate(("cat", "dog")):
-        _save(gen / f"{name}.png", _noise(seed))
-        _save(ref / f"{name}.jpg", _noise(seed))
+        save_image(gen / f"{name}.png", _noise(seed))
+        save_image(ref / f"{name}.jpg", _noise(seed))
     return gen, ref
 
 
@@ -76,7 +45,7 @@ def all_paired(tmp_path: Path) -> tuple[Path, Path]:
 def test_unmatched_gate_fails_with_exit_1_when_one_file_lacks_a_partner(
     one_loner: tuple[Path, Path],
 ) -> None:
-    result = imgsim("compare", *one_loner, "-m", "ssim", "--gate", "unmatched==0")
+    result = run_imgsim("compare", *one_loner, "-m", "ssim", "--gate", "unmatched==0")
 
     assert result.returncode == 1
 
@@ -84,7 +53,7 @@ def test_unmatched_gate_fails_with_exit_1_when_one_file_lacks_a_partner(
 def test_a_failed_unmatched_gate_is_reported_on_stderr_with_the_count(
     one_loner: tuple[Path, Path],
 ) -> None:
-    result = imgsim("compare", *one_loner, "-m", "ssim", "--gate", "unmatched==0")
+    result = run_imgsim("compare", *one_loner, "-m", "ssim", "--gate", "unmatched==0")
 
     assert "imgsim: gate FAILED: unmatched==0 (unmatched = 1)\n" in result.stderr
 
@@ -92,7 +61,7 @@ def test_a_failed_unmatched_gate_is_reported_on_stderr_with_the_count(
 def test_unmatched_gate_passes_when_every_file_has_a_partner(
     all_paired: tuple[Path, Path],
 ) -> None:
-    result = imgsim("compare", *all_paired, "-m", "ssim", "--gate", "unmatched==0")
+    result = run_imgsim("compare", *all_paired, "-m", "ssim", "--gate", "unmatched==0")
 
     assert result.returncode == 0
 
@@ -102,9 +71,9 @@ def test_unmatched_counts_the_loners_of_both_folders(
     one_loner: tuple[Path, Path], gate: str, exit_code: int
 ) -> None:
     gen, ref = one_loner
-    _save(ref / "stray.png", _noise(10))
+    save_image(ref / "stray.png", _noise(10))
 
-    result = imgsim("compare", gen, ref, "-m", "ssim", "--gate", gate)
+    result = run_imgsim("compare", gen, ref, "-m", "ssim", "--gate", gate)
 
     assert result.returncode == exit_code
 
@@ -113,9 +82,9 @@ def test_unmatched_counts_a_file_skipped_for_a_shared_name_stem(
     all_paired: tuple[Path, Path],
 ) -> None:
     gen, ref = all_paired
-    _save(gen / "cat.bmp", _noise(0))  # gen/cat.bmp and gen/cat.png both claim ref/cat.jpg
+    save_image(gen / "cat.bmp", _noise(0))  # gen/cat.bmp and gen/cat.png both claim ref/cat.jpg
 
-    result = imgsim("compare", gen, ref, "-m", "ssim", "--gate", "unmatched==0")
+    result = run_imgsim("compare", gen, ref, "-m", "ssim", "--gate", "unmatched==0")
 
     assert result.returncode == 1
 
@@ -123,7 +92,7 @@ def test_unmatched_counts_a_file_skipped_for_a_shared_name_stem(
 def test_a_failed_unmatched_gate_is_in_json_gates_with_its_value(
     one_loner: tuple[Path, Path],
 ) -> None:
-    result = imgsim(
+    result = run_imgsim(
         "compare", *one_loner, "-m", "ssim", "--gate", "unmatched==0", "--format", "json"
     )
 
@@ -135,7 +104,7 @@ def test_a_failed_unmatched_gate_is_in_json_gates_with_its_value(
 def test_an_aggregate_of_unmatched_is_a_usage_error_that_says_how_to_gate_it(
     one_loner: tuple[Path, Path],
 ) -> None:
-    result = imgsim("compare", *one_loner, "-m", "ssim", "--gate", "max(unmatched)==0")
+    result = run_imgsim("compare", *one_loner, "-m", "ssim", "--gate", "max(unmatched)==0")
 
     assert result.stderr.splitlines()[-1] == (
         "imgsim: --gate 'max(unmatched)==0': unmatched is one number for the whole run, "
@@ -144,7 +113,7 @@ def test_an_aggregate_of_unmatched_is_a_usage_error_that_says_how_to_gate_it(
 
 
 def test_compare_help_documents_the_unmatched_gate() -> None:
-    result = imgsim("compare", "--help")
+    result = run_imgsim("compare", "--help")
 
     assert "unmatched==0" in result.stdout
 
@@ -154,15 +123,15 @@ def test_compare_help_documents_the_unmatched_gate() -> None:
 
 @pytest.fixture
 def different_sizes(tmp_path: Path) -> tuple[Path, Path]:
-    a = _save(tmp_path / "wide.png", _noise(1, 64, 48))
-    b = _save(tmp_path / "short.png", _noise(2, 64, 40))
+    a = save_image(tmp_path / "wide.png", _noise(1, 64, 48))
+    b = save_image(tmp_path / "short.png", _noise(2, 64, 40))
     return a, b
 
 
 def test_a_pair_of_different_sizes_keeps_phash(different_sizes: tuple[Path, Path]) -> None:
-    alone = _rows(imgsim("compare", *different_sizes, "-m", "phash"))[0]
+    alone = csv_rows(run_imgsim("compare", *different_sizes, "-m", "phash").stdout)[0]
 
-    partial = _rows(imgsim("compare", *different_sizes, "-m", "ssim,phash"))[0]
+    partial = csv_rows(run_imgsim("compare", *different_sizes, "-m", "ssim,phash").stdout)[0]
 
     assert partial["phash"] == alone["phash"]
 
@@ -172,7 +141,7 @@ def test_a_pair_of_different_sizes_has_the_ssim_reason_in_error(
 ) -> None:
     a, b = different_sizes
 
-    row = _rows(imgsim("compare", a, b, "-m", "ssim,phash"))[0]
+    row = csv_rows(run_imgsim("compare", a, b, "-m", "ssim,phash").stdout)[0]
 
     assert row["error"] == (
         f"{a} is 64x48, {b} is 64x40: ssim not computed, "
@@ -185,13 +154,13 @@ def small_pair(tmp_path: Path) -> tuple[Path, Path]:
     """64 x 64: too small for ms_ssim (176 px a side), fine for psnr."""
     a = _noise(3, 64, 64)
     b = np.clip(a.astype(np.int16) + 9, 0, 255).astype(np.uint8)
-    return _save(tmp_path / "a.png", a), _save(tmp_path / "b.png", b)
+    return save_image(tmp_path / "a.png", a), save_image(tmp_path / "b.png", b)
 
 
 def test_a_pair_too_small_for_ms_ssim_keeps_psnr(small_pair: tuple[Path, Path]) -> None:
-    alone = _rows(imgsim("compare", *small_pair, "-m", "psnr"))[0]
+    alone = csv_rows(run_imgsim("compare", *small_pair, "-m", "psnr").stdout)[0]
 
-    partial = _rows(imgsim("compare", *small_pair, "-m", "ms_ssim,psnr"))[0]
+    partial = csv_rows(run_imgsim("compare", *small_pair, "-m", "ms_ssim,psnr").stdout)[0]
 
     assert partial["psnr"] == alone["psnr"]
 
@@ -200,15 +169,15 @@ def test_a_pair_too_small_for_ms_ssim_keeps_psnr(small_pair: tuple[Path, Path]) 
 def one_odd_size(all_paired: tuple[Path, Path]) -> tuple[Path, Path]:
     """Two identical pairs (phash 0) and gen/odd.png against a different, shorter image."""
     gen, ref = all_paired
-    _save(gen / "odd.png", _noise(5, 64, 48))
-    _save(ref / "odd.png", _noise(6, 64, 40))
+    save_image(gen / "odd.png", _noise(5, 64, 48))
+    save_image(ref / "odd.png", _noise(6, 64, 40))
     return gen, ref
 
 
 def test_a_partial_row_is_checked_by_the_gates_of_its_values_only(
     one_odd_size: tuple[Path, Path],
 ) -> None:
-    result = imgsim(
+    result = run_imgsim(
         "compare",
         *one_odd_size,
         "-m",
@@ -228,7 +197,7 @@ def test_a_partial_row_is_checked_by_the_gates_of_its_values_only(
 def test_a_bare_gate_on_a_value_of_a_partial_row_fails_on_it(
     one_odd_size: tuple[Path, Path],
 ) -> None:
-    result = imgsim("compare", *one_odd_size, "-m", "ssim,phash", "--gate", "phash<=4")
+    result = run_imgsim("compare", *one_odd_size, "-m", "ssim,phash", "--gate", "phash<=4")
 
     assert result.returncode == 1
 
@@ -239,7 +208,7 @@ def test_a_bare_gate_on_a_value_of_a_partial_row_fails_on_it(
 def test_an_unknown_aggregate_is_named_with_the_valid_ones(
     all_paired: tuple[Path, Path],
 ) -> None:
-    result = imgsim("compare", *all_paired, "-m", "ssim", "--gate", "p10(ssim)>=0.5")
+    result = run_imgsim("compare", *all_paired, "-m", "ssim", "--gate", "p10(ssim)>=0.5")
 
     assert result.stderr == (
         "imgsim: --gate 'p10(ssim)>=0.5': unknown aggregate 'p10'; "
@@ -250,7 +219,7 @@ def test_an_unknown_aggregate_is_named_with_the_valid_ones(
 def test_one_pair_is_summarised_in_the_singular(all_paired: tuple[Path, Path]) -> None:
     gen, ref = all_paired
 
-    result = imgsim("compare", gen / "cat.png", ref / "cat.jpg", "-m", "ssim")
+    result = run_imgsim("compare", gen / "cat.png", ref / "cat.jpg", "-m", "ssim")
 
     assert result.stderr.splitlines()[-1] == "imgsim: 1 pair scored, 0 files without a partner"
 
@@ -258,7 +227,7 @@ def test_one_pair_is_summarised_in_the_singular(all_paired: tuple[Path, Path]) -
 def test_one_file_without_a_partner_is_summarised_in_the_singular(
     one_loner: tuple[Path, Path],
 ) -> None:
-    result = imgsim("compare", *one_loner, "-m", "ssim")
+    result = run_imgsim("compare", *one_loner, "-m", "ssim")
 
     assert result.stderr.splitlines()[-1] == "imgsim: 2 pairs scored, 1 file without a partner"
 
@@ -266,7 +235,9 @@ def test_one_file_without_a_partner_is_summarised_in_the_singular(
 def test_a_one_pair_table_has_one_summary_row(all_paired: tuple[Path, Path]) -> None:
     gen, ref = all_paired
 
-    result = imgsim("compare", gen / "cat.png", ref / "cat.jpg", "-m", "ssim", "--format", "table")
+    result = run_imgsim(
+        "compare", gen / "cat.png", ref / "cat.jpg", "-m", "ssim", "--format", "table"
+    )
 
     lines = result.stdout.rstrip("\n").splitlines()
     rule = next(index for index, line in enumerate(lines) if line.lstrip().startswith("─"))
