@@ -96,14 +96,16 @@ def _bank_spectra(rows: int, cols: int) -> NDArray[np.complex64]:
     """
     import scipy.fft
 
-    placed = np.zeros((len(FILTERS), rows, cols), dtype=np.complex128)
+    spectra = np.empty((len(FILTERS), rows, cols), dtype=np.complex64)
     for index, (frequency, theta) in enumerate(FILTERS):
         kernel = gabor_kernel(frequency, theta)
         half_rows, half_cols = kernel.shape[0] // 2, kernel.shape[1] // 2
+        placed = np.zeros((rows, cols), dtype=np.complex128)
         row_index = np.arange(-half_rows, half_rows + 1) % rows
         col_index = np.arange(-half_cols, half_cols + 1) % cols
-        placed[index][np.ix_(row_index, col_index)] = kernel
-    spectra: NDArray[np.complex64] = scipy.fft.fft2(placed, axes=(-2, -1)).astype(np.complex64)
+        placed[np.ix_(row_index, col_index)] = kernel
+        # One kernel at a time: the float64 transforms of the whole bank would hold 40 MB.
+        spectra[index] = scipy.fft.fft2(placed, overwrite_x=True)
     spectra.setflags(write=False)
     return spectra
 
