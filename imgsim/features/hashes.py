@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from types import ModuleType
 
 import numpy as np
 from numpy.typing import NDArray
@@ -241,6 +242,48 @@ def _haar_inverse(low: NDArray[np.float64], high: NDArray[np.float64]) -> NDArra
     return out
 
 
+COLORHASH_BINBITS = 3
+"""Bits per fraction of :func:`color_hash`: imagehash's default ``binbits``, fixed."""
+_HUE_EDGES = np.linspace(0, 255, 6 + 1)
+_HUE_BIN = np.minimum(np.searchsorted(_HUE_EDGES, np.arange(256), side="right") - 1, 5)
+"""Hue bin of each 8-bit hue, as ``numpy.histogram(hue, bins=_HUE_EDGES)`` bins it (the
+last bin closed)."""
+
+
+def color_hash(image: Pixels, binbits: int = COLORHASH_BINBITS) -> NDArray[np.uint8]:
+    """Colour hash: 14 fractions of the image, ``binbits`` bits each, as imagehash's
+    ``colorhash`` computes them from Pillow's ``convert("L")`` and ``convert("HSV")``.
+
+    The fractions are of black pixels (luma below 32), of gray ones (saturation
+    below 85, not black), and of the other pixels in 6 hue bins, once for faint
+    colours (saturation below 170) and once for bright ones (above 170; imagehash
+    leaves saturation 170 itself in neither), relative to the coloured pixels. Each
+    fraction ``f`` becomes ``v = min(2**binbits - 1, int(f * 2**binbits))``, written as
+    imagehash writes it: bit ``i`` is ``v // 2**(binbits - 1 - i) % 2**(binbits - i) > 0``.
+    """
+    picture = Image.fromarray(np.ascontiguousarray(image))
+    intensity = luma(image).ravel()
+    hsv = np.asarray(picture.convert("HSV")).reshape(-1, 3)
+    hue, saturation = hsv[:, 0], hsv[:, 1]
+    black = intensity < 256 // 8
+    gray = ~black & (saturation < 256 // 3)
+    coloured = ~black & (saturation >= 256 // 3)
+    faint = coloured & (saturation < 256 * 2 // 3)
+    bright = coloured & (saturation > 256 * 2 // 3)
+    category = np.where(faint, _HUE_BIN[hue], np.where(bright, 6 + _HUE_BIN[hue], 12))
+    hue_counts = np.bincount(category, minlength=13)[:12].astype(np.float64)
+    pixels = intensity.size
+    top = 2**binbits
+    # The same float64 operations, in the same order, as imagehash's.
+    black_gray = np.array([np.count_nonzero(black), np.count_nonzero(gray)]) / pixels * top
+    hues = hue_counts * top * 1.0 / max(1, int(np.count_nonzero(coloured)))
+    values = np.concatenate([black_gray, hues])
+    levels = np.minimum(top - 1, values.astype(np.int64))
+    shifts = binbits - 1 - np.arange(binbits)
+    bits = (levels[:, np.newaxis] // 2**shifts) % 2 ** (shifts + 1) > 0
+    return np.packbits(bits.ravel())
+
+
 HASHERS: dict[str, Callable[[Pixels, int, bool], NDArray[np.uint8]]] = {
     "ahash": average_hash,
     "dhash": difference_hash,
@@ -297,6 +340,47 @@ SPECS: tuple[FeatureSpec, ...] = (
         "near-duplicates, a little more robust to noise",
     ),
 )
+
+
+SPECS += (
+    FeatureSpec(
+        name="colorhash",
+        kind="hash",
+        version=1,
+        default_distance="hamming",
+        summary=f"Colour hash: the shares of black, gray and 12 hue-and-saturation bins, "
+        f"{COLORHASH_BINBITS} bits each.",
+        use_when="a coarse colour check that ignores layout, as a 42-bit hash",
+        uses=(),
+        dim=lambda p: 14 * COLORHASH_BINBITS,
+        # Shares of pixels: a DCT-scaled decode would move some, so the full decode.
+        work_side=lambda p: None,
+        needs_color=True,
+        compute=lambda image, p, reduced: color_hash(image),
+    ),
+    FeatureSpec(
+        name="crop_resistant",
+        kind="hash",
+        version=1,
+        default_distance="segments",
+        summary="Crop-resistant hash (Jain et al. 2014): a dHash of each of the largest "
+        "bright and dark segments, matched segment to segment.",
+        use_when="copies that were cropped, or pasted into a larger image",
+        uses=("hash_size", "segments"),
+        dim=lambda p: 8 * _segments().stored_bytes(p),
+        # Segments are found on a 300 x 300 reduction, but hashed on crops of the image.
+        work_side=lambda p: None,
+        needs_color=False,
+        compute=lambda image, p, reduced: _segments().crop_resistant_hash(image, p, reduced),
+    ),
+)
+
+
+def _segments() -> ModuleType:
+    """:mod:`imgsim.features.segments`, which imports this module (for dHash)."""
+    from imgsim.features import segments
+
+    return segments
 
 
 def check_params(params: FeatureParams) -> None:

@@ -142,6 +142,9 @@ class Distance(Metric):
     """Works on packed hash bytes (``hamming``) instead of float vectors."""
     range_on_histograms: bool = False
     """The bounds hold on histograms only (vectors that sum to 1)."""
+    feature: str | None = None
+    """The one feature whose values the distance reads (``segments``: ``crop_resistant``);
+    ``None``: any feature of the right kind."""
 
     @property
     def higher_is_closer(self) -> bool:
@@ -159,10 +162,15 @@ class Distance(Metric):
         return super().range + (" on histograms" if self.range_on_histograms else "")
 
     def require_hash(self, spec: FeatureSpec, argument: str = "distance") -> None:
-        """Raise a :class:`UsageError` when this distance needs hash bits and ``spec``
-        is not a hash; ``argument`` names the distance in the message."""
+        """Raise a :class:`UsageError` when this distance cannot read ``spec``'s values: it
+        needs hash bits and ``spec`` is not a hash, or it reads one other feature only;
+        ``argument`` names the distance in the message."""
         if self.needs_bits and spec.kind != "hash":
             raise UsageError(f"{argument} {self.name} works on hashes, not on {spec.name}")
+        if self.feature is not None and spec.name != self.feature:
+            raise UsageError(
+                f"{argument} {self.name} works on {self.feature} only, not on {spec.name}"
+            )
 
     @overload
     def is_within(self, values: float, threshold: float) -> bool: ...

@@ -147,12 +147,14 @@ def _distance(
     on_histograms: bool = False,
     needs_bits: bool = False,
     note: str = "",
+    module: str = "imgsim.metrics.distances",
+    feature: str | None = None,
 ) -> Distance:
     return Distance(
         name=name, direction=direction, low=bounds[0], high=bounds[1], summary=summary,
-        function=Deferred("imgsim.metrics.distances", f"pairwise_{name}"), span=span,
+        function=Deferred(module, f"pairwise_{name}"), span=span,
         near_duplicate=near_duplicate, aliases=aliases, range_on_histograms=on_histograms,
-        needs_bits=needs_bits, range_note=note,
+        needs_bits=needs_bits, range_note=note, feature=feature,
     )  # fmt: skip
 
 
@@ -315,3 +317,18 @@ for _metric in (
     ),
 ):  # fmt: skip
     register(_metric)
+
+# imagehash's matching of crop-resistant hashes. It reads the segment hashes from the
+# bits of crop_resistant's values (unpacked, as every distance but hamming gets a
+# hash), so needs_bits is False. No span: its largest value is the number of segments
+# of the first image, which differs from image to image; pass a threshold.
+register(
+    _distance(
+        "segments", "lower", (0, INF),
+        "Crop-resistant hash matching (imagehash's ImageMultiHash a - b): segments of a "
+        "without a match in b within 1/4 of the bits, less the matches' closeness; not "
+        "symmetric.",
+        Span(None, None), _everywhere(1 / 16), module="imgsim.metrics.multihash",
+        feature="crop_resistant", note=", at most the segments of a",
+    )
+)  # fmt: skip
