@@ -60,6 +60,9 @@ SCALE = 1 << 16
 """RootSIFT values (in [0, 1]) are rounded to multiples of 1/SCALE."""
 MAX_ITERATIONS = 500
 """Lloyd iterations at most; the build stops earlier when no assignment changes."""
+SMALL_PRODUCT = 1 << 18
+"""Largest m*n*k of one matrix product; OpenBLAS computes those on the calling thread
+(see ``_SMALL_PRODUCT`` in imgsim/features/hashes.py)."""
 
 Points = NDArray[np.int64]
 OUTPUT = Path(__file__).resolve().parent.parent / "imgsim" / "features" / "data" / CODEBOOK_FILE
@@ -103,11 +106,20 @@ def training_points(rng: np.random.Generator) -> Points:
 
 def exact_product(a: Points, b: Points) -> Points:
     """``a @ b`` of integer matrices through float64 BLAS, exact: every product and
-    partial sum is an integer below 2**53 (checked), which float64 holds exactly."""
-    bound = np.abs(a).max(initial=0) * np.abs(b).max(initial=0) * a.shape[1]
+    partial sum is an integer below 2**53 (checked), which float64 holds exactly.
+
+    Computed SMALL_PRODUCT at a time: OpenBLAS wakes its threads for larger products,
+    and on 2 busy cores the build took 18.6 s with them, 4.8 s without.
+    """
+    bound = int(np.abs(a).max(initial=0)) * int(np.abs(b).max(initial=0)) * a.shape[1]
     if bound >= 1 << 53:
         raise ValueError(f"a @ b may exceed 2**53 (bound {bound}): it would not be exact")
-    product: Points = np.rint(a.astype(np.float64) @ b.astype(np.float64)).astype(np.int64)
+    rows = max(1, SMALL_PRODUCT // max(1, a.shape[1] * b.shape[1]))
+    right = b.astype(np.float64)
+    blocks = [
+        a[start : start + rows].astype(np.float64) @ right for start in range(0, len(a), rows)
+    ]
+    product: Points = np.rint(np.concatenate(blocks)).astype(np.int64)
     return product
 
 
@@ -147,9 +159,11 @@ def lloyd(points: Points, centres: Points) -> tuple[Points, int]:
         if np.array_equal(new_assignment, assignment):
             return centres, iteration - 1
         assignment = new_assignment
-        members = np.zeros((len(centres), len(points)), dtype=np.int64)
-        members[assignment, np.arange(len(points))] = 1
-        totals, sizes = exact_product(members, points), members.sum(axis=1, keepdims=True)
+        # Integer sums of each centre's points, exact in any order.
+        order = np.argsort(assignment, kind="stable")
+        sizes = np.bincount(assignment, minlength=len(centres))[:, None]
+        starts = np.concatenate([[0], np.cumsum(sizes[:-1, 0])])
+        totals = np.add.reduceat(points[order], np.minimum(starts, len(points) - 1), axis=0)
         centres = np.where(sizes > 0, (2 * totals + sizes) // np.maximum(2 * sizes, 1), centres)
         own = distances[np.arange(len(points)), assignment]
         for word in np.flatnonzero(sizes[:, 0] == 0):

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from imgsim.features.spec import FeatureParams, FeatureSpec
+from imgsim.features.spec import FeatureSpec
 from imgsim.images import luma
 
 RATIO = 0.75
@@ -148,9 +148,10 @@ def vlad(
     vectors are unit length and cosine and Euclidean distance rank alike.
 
     No intra-normalisation (R. Arandjelović, A. Zisserman, "All about VLAD", CVPR
-    2013, each word's block L2-normalised on its own): on a 256 px image a word often
-    holds one or two descriptors, and intra-normalisation gives such a block the
-    weight of a word holding a hundred; see ``docs/vlad_codebook.md`` for the measurement.
+    2013, each word's block L2-normalised on its own): a 256 px photograph has some 50
+    to 500 descriptors for the 64 words, 7 to 24 words hold only one or two of them, and
+    intra-normalisation gives each such block the weight of the busiest word (13 to 25
+    descriptors); it found fewer edited copies (``docs/vlad_codebook.md``).
 
     No descriptors (a flat image has no keypoints) give the zero vector: it has no
     direction, and cosine similarity scores it 0 against any vector.
@@ -172,9 +173,9 @@ def vlad(
     return (powered / norm).astype(np.float32)
 
 
-def sift_vlad(image: NDArray[np.uint8], params: FeatureParams) -> NDArray[np.float32]:
-    """``sift_vlad`` of the working image: VLAD of the RootSIFT descriptors of its luma
-    over the packaged codebook, 64 x 128 = 8192 values."""
+def sift_vlad(image: NDArray[np.uint8]) -> NDArray[np.float32]:
+    """``sift_vlad`` of the working image (RGB or gray): VLAD of the RootSIFT descriptors
+    of its luma over the packaged codebook, 64 x 128 = 8192 values."""
     return vlad(root_sift(sift_descriptors(luma(image))), vlad_codebook())
 
 
@@ -192,7 +193,7 @@ SPECS: tuple[FeatureSpec, ...] = (
         dim=lambda p: VLAD_WORDS * DESCRIPTOR_DIM,
         work_side=lambda p: None,
         needs_color=True,
-        compute=lambda image, p, reduced: sift_vlad(image, p),
+        compute=lambda image, p, reduced: sift_vlad(image),
         working=True,
     ),
 )
