@@ -216,7 +216,7 @@ SPECS: tuple[FeatureSpec, ...] = (
         version=1,
         default_distance="chi2",
         summary="Histograms of rotation-invariant uniform local binary patterns (P=8, R=1 "
-        "and P=16, R=2) of the gray working image: micro-texture, unmoved by brightness "
+        "and P=16, R=2) of the gray working image: micro-texture, little moved by brightness "
         "and contrast.",
         use_when="texture: fine grain and edges, whatever the brightness",
         uses=("size", "crop"),
