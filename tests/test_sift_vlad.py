@@ -149,15 +149,19 @@ def test_the_command_line_extracts_8192_values(cli: CliRunnerFn, photo_files: Pa
     assert len(json.loads(result.stdout)["rows"][0]["sift_vlad"]) == 8192
 
 
-def test_the_command_line_in_its_own_process_gives_the_values_of_the_library(
+def test_the_command_line_with_two_workers_gives_the_values_of_the_library(
     photo_files: Path,
 ) -> None:
     import imgsim
 
-    path = photo_files / "astronaut.png"
-    printed = run_imgsim("extract", path, "-f", "sift_vlad", "--format", "json", "--no-cache")
-    values = np.array(json.loads(printed.stdout)["rows"][0]["sift_vlad"], dtype=np.float32)
-    assert values.tobytes() == imgsim.extract([str(path)], "sift_vlad")[0].tobytes()
+    paths = sorted(photo_files.glob("*.png"))
+    printed = run_imgsim(
+        "extract", photo_files, "-f", "sift_vlad", "--workers", "2", "--format", "json",
+        "--no-cache",
+    )  # fmt: skip
+    rows = json.loads(printed.stdout)["rows"]
+    values = np.array([row["sift_vlad"] for row in rows], dtype=np.float32)
+    assert values.tobytes() == imgsim.extract([str(p) for p in paths], "sift_vlad").tobytes()
 
 
 def test_rank_with_sift_vlad_finds_a_jpeg_copy_first(
