@@ -10,13 +10,13 @@ JPEG set differently, so a value taken from the decode of another feature shows.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_support import run_imgsim
 from conftest import load_photo
 from PIL import Image
 
@@ -41,15 +41,9 @@ finally:
 """Runs ``python -m imgsim ARGS`` and writes how many processes it started to a file."""
 
 
-def _imgsim(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
-    command = [sys.executable, "-m", "imgsim", *map(str, args)]
-    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
-
-
 def _values(path: Path, features: str, *options: str) -> dict[str, object]:
     """The one row of ``imgsim extract PATH -f FEATURES OPTIONS`` as JSON."""
-    result = _imgsim("extract", path, "-f", features, "--format", "json", "--no-cache", *options)
+    result = run_imgsim("extract", path, "-f", features, "--format", "json", "--no-cache", *options)
     row: dict[str, object] = json.loads(result.stdout)["rows"][0]
     return row
 
@@ -148,15 +142,15 @@ def test_store_key_of_phash_ignores_the_other_features() -> None:
 
 
 def test_both_features_after_a_run_of_each_come_from_the_store(wheel_jpeg: Path) -> None:
-    _imgsim("extract", wheel_jpeg, "-f", "phash")
-    _imgsim("extract", wheel_jpeg, "-f", "color_hist")
-    result = _imgsim("extract", wheel_jpeg, "-f", "phash,color_hist")
+    run_imgsim("extract", wheel_jpeg, "-f", "phash")
+    run_imgsim("extract", wheel_jpeg, "-f", "color_hist")
+    result = run_imgsim("extract", wheel_jpeg, "-f", "phash,color_hist")
     assert "0 computed, 1 from the store" in result.stderr
 
 
 def test_phash_after_a_run_with_color_hist_comes_from_the_store(wheel_jpeg: Path) -> None:
-    _imgsim("extract", wheel_jpeg, "-f", "phash,color_hist")
-    result = _imgsim("extract", wheel_jpeg, "-f", "phash")
+    run_imgsim("extract", wheel_jpeg, "-f", "phash,color_hist")
+    result = run_imgsim("extract", wheel_jpeg, "-f", "phash")
     assert "0 computed, 1 from the store" in result.stderr
 
 
@@ -183,7 +177,7 @@ def test_a_bad_file_is_not_decoded_for_each_feature(
 def test_a_bad_file_among_two_decodes_is_reported(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jpg"
     bad.write_bytes(b"\xff\xd8\xff" + bytes(100))
-    result = _imgsim("extract", bad, "-f", "phash,color_hist", "--format", "json", "--no-cache")
+    result = run_imgsim("extract", bad, "-f", "phash,color_hist", "--format", "json", "--no-cache")
     assert json.loads(result.stdout)["rows"][0]["error"]
 
 
@@ -203,7 +197,10 @@ def test_three_pairs_with_eight_workers_start_at_most_three(tmp_path: Path) -> N
         for index in range(3):
             image = Image.fromarray(np.roll(photo, index + shift, axis=0))
             image.save(tmp_path / side / f"{index}.png")
-    arguments = ["compare", tmp_path / "a", tmp_path / "b", "-m", "ssim,phash", "--workers", "8"]
+    arguments: list[str | Path] = [
+        *("compare", tmp_path / "a", tmp_path / "b"),
+        *("-m", "ssim,phash", "--workers", "8"),
+    ]
     assert _processes_started(tmp_path, *arguments) <= 3
 
 

@@ -4,13 +4,11 @@ change, an example for each command may not go missing."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from typing import Any
 
 import pytest
 import typer
+from cli_support import run_imgsim
 
 from imgsim.cli import app
 
@@ -30,27 +28,17 @@ def _commands(group: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]
 COMMANDS = _commands(typer.main.get_group(app))
 
 
-def _help(command: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "imgsim", *command, "--help"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"},
-    )
-
-
 def test_every_top_level_command_is_checked() -> None:
     assert {command[0] for command in COMMANDS} >= {"compare", "extract", "stats", "cache"}
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
 def test_help_exits_0(command: tuple[str, ...]) -> None:
-    assert _help(command).returncode == 0
+    assert run_imgsim(*command, "--help").returncode == 0
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
 def test_help_shows_an_example_of_the_command(command: tuple[str, ...]) -> None:
     example = f"Example: imgsim {' '.join(command)} "
-    lines = [line.strip() + " " for line in _help(command).stdout.splitlines()]
+    lines = [line.strip() + " " for line in run_imgsim(*command, "--help").stdout.splitlines()]
     assert any(line.startswith(example) for line in lines)

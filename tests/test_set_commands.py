@@ -8,18 +8,15 @@ near-duplicates and the other photographs are apart.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import os
 import statistics
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_support import csv_rows, run_imgsim
 from conftest import SAMPLES, load_photo
 from PIL import Image
 
@@ -31,19 +28,9 @@ COPIES = {"chelsea.png", "chelsea_q75.jpg", "chelsea_half.png"}
 DIVERSITY_COLUMNS = ["images", "mean_distance", "vendi", "near_duplicates", "near_duplicate_ratio"]
 
 
-def imgsim(*args: str | Path, cache: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the real entry point; ``cache`` for module fixtures, which run before the
-    per-test store of tests/conftest.py is set."""
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
-    if cache is not None:
-        env["IMGSIM_CACHE"] = str(cache)
-    command = [sys.executable, "-m", "imgsim", *map(str, args)]
-    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
-
-
 def _groups(stdout: str) -> list[set[str]]:
     groups: dict[str, set[str]] = {}
-    for row in csv.DictReader(io.StringIO(stdout)):
+    for row in csv_rows(stdout):
         groups.setdefault(row["group"], set()).add(Path(row["path"]).name)
     return list(groups.values())
 
@@ -70,7 +57,7 @@ def photo_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def duplicates(photo_set: Path, store: Path) -> subprocess.CompletedProcess[str]:
     """``imgsim duplicates DIR`` as the README writes it: no feature, no threshold."""
-    return imgsim("duplicates", photo_set, "--format", "csv", "-j", "1", cache=store)
+    return run_imgsim("duplicates", photo_set, "--format", "csv", "-j", "1", cache=store)
 
 
 # --------------------------------------------------------------------------- defaults
@@ -99,8 +86,8 @@ def test_duplicates_summary_counts_one_group_in_the_singular(
 def test_diversity_with_the_default_feature_counts_the_near_duplicate_pairs(
     photo_set: Path, store: Path
 ) -> None:
-    result = imgsim("diversity", photo_set, "--format", "csv", "-j", "1", cache=store)
-    (row,) = csv.DictReader(io.StringIO(result.stdout))
+    result = run_imgsim("diversity", photo_set, "--format", "csv", "-j", "1", cache=store)
+    (row,) = csv_rows(result.stdout)
     assert row["near_duplicates"] == "3"
 
 
@@ -110,7 +97,7 @@ def test_every_distance_has_a_default_threshold_that_finds_the_copies(
     failing = []
     for name, metric in DISTANCES.items():
         feature = "phash" if metric.needs_bits else "color_hist"
-        result = imgsim(
+        result = run_imgsim(
             "duplicates", photo_set, "-f", feature, "-d", name, "--format", "csv", "-j", "1",
             cache=store,
         )  # fmt: skip
@@ -121,14 +108,14 @@ def test_every_distance_has_a_default_threshold_that_finds_the_copies(
 
 @pytest.mark.parametrize("command", ["duplicates", "diversity"])
 def test_threshold_help_states_the_default_rule(command: str) -> None:
-    result = imgsim(command, "--help")
+    result = run_imgsim(command, "--help")
     assert "largest value the distance can take on the feature: 1/16" in " ".join(
         result.stdout.split()
     )
 
 
 def test_exclude_self_help_says_byte_copies_are_still_shown() -> None:
-    result = imgsim("rank", "--help")
+    result = run_imgsim("rank", "--help")
     assert "copies with the same bytes are still shown, first, at distance 0" in " ".join(
         result.stdout.split()
     )
@@ -150,7 +137,7 @@ def test_exclude_self_help_says_byte_copies_are_still_shown() -> None:
 def test_a_command_of_one_feature_names_itself_when_given_two(
     command: str, arguments: list[str]
 ) -> None:
-    result = imgsim(*arguments, "-f", "phash,dhash")
+    result = run_imgsim(*arguments, "-f", "phash,dhash")
     assert result.stderr == f"imgsim: {command} takes one feature, got phash, dhash\n"
 
 
@@ -174,7 +161,7 @@ def json_of(photo_set: Path, store: Path) -> JsonOf:
 
     def output(command: str) -> dict[str, Any]:
         if command not in outputs:
-            result = imgsim(*runs[command], "--format", "json", "-j", "1", "-q", cache=store)
+            result = run_imgsim(*runs[command], "--format", "json", "-j", "1", "-q", cache=store)
             outputs[command] = json.loads(result.stdout)
         return outputs[command]
 
