@@ -81,7 +81,8 @@ class Response:
         verdict = "pass" if self.passes else "**fail**"
         fd_arrow = "↑ " if rises(self.fd) else "not ↑ "
         kid_arrow = "↑ " if rises(self.kid) else "not ↑ "
-        return f"{verdict}: fd {fd_arrow}{self.fd_ratio:.3g}x, kid {kid_arrow}{self.kid_share:.2g}"
+        share = f"{self.kid_share:.2g}" if self.kid_share < float("inf") else "(level 4 ≤ 0)"
+        return f"{verdict}: fd {fd_arrow}{self.fd_ratio:.3g}x, kid {kid_arrow}{share}"
 
 
 def responses(curves: Sequence[Curve], feature: str) -> list[Response]:
