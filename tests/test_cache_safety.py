@@ -10,7 +10,6 @@ its own; files are checked with the test's own reads.
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -21,25 +20,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_support import run_imgsim
 from conftest import SAMPLES
 
 PHOTO = SAMPLES / "reference" / "astronaut.png"
 IMGSIM_APPLICATION_ID = b"imgs"
 """Bytes 68-71 of the header of an imgsim store."""
 OTHER_APPLICATION_ID = 0x47504B47  # "GPKG", the id of a GeoPackage
-
-
-def _imgsim(
-    *args: str | Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "imgsim", *(str(arg) for arg in args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -61,7 +48,7 @@ def _sqlite_database(path: Path, application_id: int = 0) -> None:
 
 def _build_store(store: Path) -> None:
     """A real store with one image's phash in it, written by imgsim."""
-    built = _imgsim("extract", PHOTO, "-f", "phash", "--format", "csv", "--cache", store)
+    built = run_imgsim("extract", PHOTO, "-f", "phash", "--format", "csv", "--cache", store)
     assert built.returncode == 0, built.stderr
 
 
@@ -212,7 +199,7 @@ def test_cache_clear_refuses_a_sqlite_file_too_short_to_tell_whose_it_is(tmp_pat
     short = tmp_path / "features.sqlite"
     short.write_bytes(b"SQLite format 3\x00" + b"\x10\x00")  # the first 18 of 100 header bytes
 
-    result = _imgsim("cache", "clear", "--cache", short)
+    result = run_imgsim("cache", "clear", "--cache", short)
 
     assert result.stderr == (
         f"imgsim: {short} cannot be recognised as an imgsim feature store "
@@ -224,7 +211,7 @@ def test_cache_clear_refuses_a_sqlite_file_too_short_to_tell_whose_it_is(tmp_pat
 
 
 def test_cache_clear_of_a_folder_advises_a_store_file_inside_it(tmp_path: Path) -> None:
-    result = _imgsim("cache", "clear", "--cache", tmp_path)
+    result = run_imgsim("cache", "clear", "--cache", tmp_path)
 
     assert result.stderr == (
         f"imgsim: --cache {tmp_path} is a folder: name the store file, "
@@ -233,9 +220,7 @@ def test_cache_clear_of_a_folder_advises_a_store_file_inside_it(tmp_path: Path) 
 
 
 def test_a_folder_in_imgsim_cache_gets_advice_in_the_variables_words(tmp_path: Path) -> None:
-    environment = {**os.environ, "IMGSIM_CACHE": str(tmp_path)}
-
-    result = _imgsim("cache", "prune", tmp_path, env=environment)
+    result = run_imgsim("cache", "prune", tmp_path, cache=tmp_path)
 
     assert result.stderr == (
         f"imgsim: IMGSIM_CACHE={tmp_path} is a folder: name the store file, "
@@ -247,7 +232,7 @@ def test_a_folder_in_imgsim_cache_gets_advice_in_the_variables_words(tmp_path: P
 
 
 def test_cache_clear_still_deletes_a_real_store(store: Path, tmp_path: Path) -> None:
-    _imgsim("cache", "clear", "--cache", store)
+    run_imgsim("cache", "clear", "--cache", store)
 
     assert _files(tmp_path) == {}
 
@@ -269,7 +254,7 @@ def test_a_store_of_an_older_imgsim_is_still_recognised_and_cleared(
 ) -> None:
     _make_older(store)
 
-    _imgsim("cache", "clear", "--cache", store)
+    run_imgsim("cache", "clear", "--cache", store)
 
     assert _files(tmp_path) == {}
 
@@ -287,7 +272,7 @@ def test_a_store_of_an_older_imgsim_gets_the_application_id_when_next_written(
 def test_cache_clear_without_a_store_says_there_is_nothing_to_clear(tmp_path: Path) -> None:
     missing = tmp_path / "features.sqlite"
 
-    result = _imgsim("cache", "clear", "--cache", missing)
+    result = run_imgsim("cache", "clear", "--cache", missing)
 
     assert result.stderr == f"imgsim: no feature store at {missing}: nothing to clear\n"
 
@@ -295,13 +280,13 @@ def test_cache_clear_without_a_store_says_there_is_nothing_to_clear(tmp_path: Pa
 def test_cache_prune_without_a_store_says_there_is_nothing_to_prune(tmp_path: Path) -> None:
     missing = tmp_path / "features.sqlite"
 
-    result = _imgsim("cache", "prune", tmp_path, "--cache", missing)
+    result = run_imgsim("cache", "prune", tmp_path, "--cache", missing)
 
     assert result.stderr == f"imgsim: no feature store at {missing}: nothing to prune\n"
 
 
 def test_cache_prune_without_a_store_exits_0(tmp_path: Path) -> None:
-    result = _imgsim("cache", "prune", tmp_path, "--cache", tmp_path / "features.sqlite")
+    result = run_imgsim("cache", "prune", tmp_path, "--cache", tmp_path / "features.sqlite")
 
     assert result.returncode == 0
 
@@ -314,7 +299,7 @@ def test_extract_with_cache_a_png_leaves_the_png_as_it_was(tmp_path: Path) -> No
     _png(png)
     before = _files(tmp_path)
 
-    _imgsim("extract", PHOTO, "-f", "phash", "--format", "csv", "--cache", png)
+    run_imgsim("extract", PHOTO, "-f", "phash", "--format", "csv", "--cache", png)
 
     assert _files(tmp_path) == before
 
@@ -323,7 +308,7 @@ def test_extract_with_cache_a_png_warns_once_that_it_is_not_a_store(tmp_path: Pa
     png = tmp_path / "photo.png"
     _png(png)
 
-    result = _imgsim("extract", PHOTO, "-f", "phash", "--format", "csv", "--cache", png)
+    result = run_imgsim("extract", PHOTO, "-f", "phash", "--format", "csv", "--cache", png)
 
     warnings = [line for line in result.stderr.splitlines() if "warning" in line]
     assert warnings == [
@@ -339,6 +324,6 @@ def test_extract_with_cache_another_programs_database_leaves_it_as_it_was(
     _other_program_database(database)
     before = _files(tmp_path)
 
-    _imgsim("extract", PHOTO, "-f", "phash", "--format", "csv", "--cache", database)
+    run_imgsim("extract", PHOTO, "-f", "phash", "--format", "csv", "--cache", database)
 
     assert _files(tmp_path) == before

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_support import run_imgsim
 from conftest import SAMPLES
 
 import imgsim
@@ -22,38 +23,28 @@ IMGSIM = [sys.executable, "-m", "imgsim"]
 HEIC_HEAD = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(64)
 
 
-def _run(*args: str | Path, **kwargs: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*IMGSIM, *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        **kwargs,  # type: ignore[call-overload]
-    )
-
-
 def test_version_prints_the_version() -> None:
-    assert _run("--version").stdout == f"imgsim {imgsim.__version__}\n"
+    assert run_imgsim("--version").stdout == f"imgsim {imgsim.__version__}\n"
 
 
 def test_extract_help_says_that_a_feature_is_required() -> None:
-    assert "required" in _run("extract", "--help").stdout
+    assert "required" in run_imgsim("extract", "--help").stdout
 
 
 def test_one_image_is_counted_as_one_image() -> None:
-    result = _run("extract", SAMPLES / "reference" / "camera.png", "-f", "ahash")
+    result = run_imgsim("extract", SAMPLES / "reference" / "camera.png", "-f", "ahash")
     assert result.stderr.splitlines()[-1] == (
         "imgsim: 1 image: 1 computed, 0 from the store, 0 unreadable"
     )
 
 
 def test_extract_json_has_rows_summary_and_gates() -> None:
-    result = _run("extract", SAMPLES / "reference", "-f", "ahash", "--format", "json")
+    result = run_imgsim("extract", SAMPLES / "reference", "-f", "ahash", "--format", "json")
     assert list(json.loads(result.stdout)) == ["rows", "summary", "gates"]
 
 
 def test_list_json_has_rows_summary_and_gates() -> None:
-    assert list(json.loads(_run("list", "--format", "json").stdout)) == [
+    assert list(json.loads(run_imgsim("list", "--format", "json").stdout)) == [
         "rows",
         "summary",
         "gates",
@@ -72,17 +63,17 @@ def with_heic(tmp_path: Path) -> Path:
 
 
 def test_a_heic_file_in_a_folder_is_named_with_its_format(with_heic: Path) -> None:
-    result = _run("extract", with_heic, "-f", "ahash")
+    result = run_imgsim("extract", with_heic, "-f", "ahash")
     assert f"{with_heic / 'holiday.heic'}: unsupported format: HEIC" in result.stderr
 
 
 def test_a_heic_file_in_a_folder_is_counted_as_unreadable(with_heic: Path) -> None:
-    result = _run("extract", with_heic, "-f", "ahash")
+    result = run_imgsim("extract", with_heic, "-f", "ahash")
     assert result.stderr.splitlines()[-1].endswith("2 computed, 0 from the store, 1 unreadable")
 
 
 def test_a_heic_file_in_a_folder_sets_exit_status_3(with_heic: Path) -> None:
-    assert _run("extract", with_heic, "-f", "ahash").returncode == 3
+    assert run_imgsim("extract", with_heic, "-f", "ahash").returncode == 3
 
 
 @pytest.fixture
@@ -109,50 +100,50 @@ def _without_root_powers() -> None:
         libc.prctl(pr_capbset_drop, capability, 0, 0, 0)
 
 
-def _as_nobody() -> dict[str, object]:
-    return {"preexec_fn": _without_root_powers} if os.geteuid() == 0 else {}
+def _run_as_nobody(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """``python -m imgsim ARGS…`` without the powers that let root list any folder."""
+    return subprocess.run(
+        [*IMGSIM, *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        preexec_fn=_without_root_powers if os.geteuid() == 0 else None,
+    )
 
 
 def test_a_folder_that_cannot_be_listed_is_named(locked_folder: Path) -> None:
-    result = _run("extract", locked_folder, "-f", "ahash", "--no-cache", **_as_nobody())
+    result = _run_as_nobody("extract", locked_folder, "-f", "ahash", "--no-cache")
     assert f"{locked_folder / 'private'}: cannot read folder: Permission denied" in result.stderr
 
 
 def test_a_folder_that_cannot_be_listed_sets_exit_status_3(locked_folder: Path) -> None:
-    result = _run("extract", locked_folder, "-f", "ahash", "--no-cache", **_as_nobody())
+    result = _run_as_nobody("extract", locked_folder, "-f", "ahash", "--no-cache")
     assert result.returncode == 3
 
 
 def test_skip_bad_accepts_a_folder_that_cannot_be_listed(locked_folder: Path) -> None:
-    result = _run(
-        "extract", locked_folder, "-f", "ahash", "--no-cache", "--skip-bad", **_as_nobody()
-    )
+    result = _run_as_nobody("extract", locked_folder, "-f", "ahash", "--no-cache", "--skip-bad")
     assert result.returncode == 0
 
 
 def test_compare_names_a_folder_that_cannot_be_listed(locked_folder: Path) -> None:
-    result = _run(
-        "compare", locked_folder, locked_folder, "-m", "mse", "--no-cache", **_as_nobody()
-    )
+    result = _run_as_nobody("compare", locked_folder, locked_folder, "-m", "mse", "--no-cache")
     assert f"{locked_folder / 'private'}: cannot read folder: Permission denied" in result.stderr
 
 
 def test_compare_of_a_folder_that_cannot_be_listed_sets_exit_status_3(
     locked_folder: Path,
 ) -> None:
-    result = _run(
-        "compare", locked_folder, locked_folder, "-m", "mse", "--no-cache", **_as_nobody()
-    )
+    result = _run_as_nobody("compare", locked_folder, locked_folder, "-m", "mse", "--no-cache")
     assert result.returncode == 3
 
 
 def test_the_summary_counts_a_folder_that_cannot_be_listed(locked_folder: Path) -> None:
-    result = _run("extract", locked_folder, "-f", "ahash", "--no-cache", **_as_nobody())
+    result = _run_as_nobody("extract", locked_folder, "-f", "ahash", "--no-cache")
     assert result.stderr.splitlines()[-1].endswith("0 unreadable, 1 folder unreadable")
 
 
 def test_the_compare_summary_counts_a_folder_that_cannot_be_listed(locked_folder: Path) -> None:
-    result = _run(
-        "compare", locked_folder, locked_folder, "-m", "mse", "--no-cache", **_as_nobody()
-    )
+    result = _run_as_nobody("compare", locked_folder, locked_folder, "-m", "mse", "--no-cache")
     assert result.stderr.splitlines()[-1].endswith("without a partner, 1 folder unreadable")

@@ -7,10 +7,8 @@ lines between the header rule and the footer rule, one row of results per line.
 
 from __future__ import annotations
 
-import csv
 import fcntl
 import functools
-import io
 import os
 import re
 import struct
@@ -19,6 +17,7 @@ import sys
 import termios
 
 import pytest
+from cli_support import csv_rows
 from conftest import REPO
 
 METRICS = ["ssim", "psnr", "phash", "color_hist", "mse", "mae"]
@@ -79,7 +78,7 @@ def _run_piped(*args: str, env: dict[str, str] | None = None) -> str:
 
 @functools.cache
 def _csv_rows(*args: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(_run_piped(*args, "--format", "csv"))))
+    return csv_rows(_run_piped(*args, "--format", "csv"))
 
 
 def _number(text: str) -> str:
