@@ -16,6 +16,7 @@ data", IEEE Trans. PAMI 18(8), 1996. scikit-image, ``skimage/filters/_gabor.py``
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from functools import lru_cache
 
 import numpy as np
@@ -86,13 +87,15 @@ def bank_radius() -> tuple[int, int]:
     return max(rows for rows, _ in shapes) // 2, max(cols for _, cols in shapes) // 2
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=2)
 def _bank_spectra(rows: int, cols: int) -> NDArray[np.complex64]:
     """The 2-D DFTs (24, rows, cols) of the bank's kernels, each centred on pixel (0, 0).
 
     A kernel of half-size r put at indices -r … r modulo the transform size makes the
     circular convolution equal, away from the wrap, to ``scipy.ndimage.convolve`` with
-    it (the kernel's centre element at ``shape // 2``, as ndimage places it).
+    it (the kernel's centre element at ``shape // 2``, as ndimage places it). Cached
+    for the last two transform sizes, read-only: 20 MB for a 256 x 256 image, 230 MB
+    for 1024 x 1024.
     """
     import scipy.fft
 
@@ -127,30 +130,24 @@ def gabor_responses(gray: NDArray[np.generic]) -> NDArray[np.complex64]:
     Response ``k`` is ``real + 1j * imag`` of ``skimage.filters.gabor(image, frequency,
     theta)`` (within float32 rounding), where ``image`` is ``gray / 255`` for a
     ``uint8`` image and ``gray`` itself for a float one: the scale changes the feature
-    by a constant factor only, and [0, 1] keeps the float32 responses within 1e-5 of
+    by a constant factor only, and [0, 1] keeps the float32 responses within 1e-6 of
     the exact ones.
 
     How: the image is padded on each side by the largest kernel radius with
     ``numpy.pad(mode="symmetric")`` (the edge pixel repeated, which is
-    ``scipy.ndimage``'s ``"reflect"``); one FFT of it times the cached spectra of all
-    24 kernels, one batched inverse FFT, and the centre H x W of each. The padding is
-    wide enough that the circular wrap never reaches the centre, so the responses
-    match ``ndimage.convolve`` up to the border as well. About 45x faster than 24
-    calls of ``skimage.filters.gabor`` on a 256 x 256 image (``bench/bench_features.py``).
+    ``scipy.ndimage``'s ``"reflect"``); one FFT of it times the cached spectra of the
+    kernels, a batched inverse FFT per frequency, and the centre H x W of each. The
+    padding is wide enough that the circular wrap never reaches the centre, so the
+    responses match ``ndimage.convolve`` up to the border as well. Over 200x faster
+    than 24 calls of ``skimage.filters.gabor`` on a 256 x 256 image
+    (``bench/bench_features.py``).
     """
-    import scipy.fft
-
     image = _as_float_gray(gray)
-    height, width = image.shape
-    pad_rows, pad_cols = bank_radius()
-    padded = np.pad(image, ((pad_rows, pad_rows), (pad_cols, pad_cols)), mode="symmetric")
-    rows = scipy.fft.next_fast_len(padded.shape[0])
-    cols = scipy.fft.next_fast_len(padded.shape[1])
-    spectrum = scipy.fft.fft2(padded, s=(rows, cols))
-    product = _bank_spectra(rows, cols) * spectrum
-    responses: NDArray[np.complex64] = scipy.fft.ifft2(product, axes=(-2, -1), overwrite_x=True)
-    centre = responses[:, pad_rows : pad_rows + height, pad_cols : pad_cols + width]
-    return np.ascontiguousarray(centre, dtype=np.complex64)
+    responses = np.empty((len(FILTERS), *image.shape), dtype=np.complex64)
+    per_block = len(THETAS)
+    for index, block in enumerate(_response_blocks(image)):
+        responses[index * per_block : (index + 1) * per_block] = block
+    return responses
 
 
 def gabor_features(gray: NDArray[np.generic]) -> NDArray[np.float32]:
@@ -161,10 +158,34 @@ def gabor_features(gray: NDArray[np.generic]) -> NDArray[np.float32]:
     ``|real + i·imag|``, interleaved as Manjunath & Ma write the vector:
     ``[μ₀, σ₀, μ₁, σ₁, …, μ₂₃, σ₂₃]``. Both statistics are accumulated in float64.
     """
-    magnitude = np.abs(gabor_responses(gray)).reshape(len(FILTERS), -1)
-    mean = magnitude.mean(axis=1, dtype=np.float64)
-    std = magnitude.std(axis=1, dtype=np.float64)
-    return np.stack([mean, std], axis=1).reshape(-1).astype(np.float32)
+    statistics: list[NDArray[np.float64]] = []
+    for block in _response_blocks(_as_float_gray(gray)):
+        magnitude = np.abs(block).reshape(len(block), -1)
+        mean = magnitude.mean(axis=1, dtype=np.float64)
+        std = magnitude.std(axis=1, dtype=np.float64)
+        statistics.append(np.stack([mean, std], axis=1))
+    return np.concatenate(statistics).reshape(-1).astype(np.float32)
+
+
+def _response_blocks(image: NDArray[np.float32]) -> Iterator[NDArray[np.complex64]]:
+    """The responses (6, H, W) of one frequency's filters after another.
+
+    A block at a time bounds the memory beside the cached spectra to one frequency's
+    transforms: 57 MB for a 1024 x 1024 image instead of 229 MB for the whole bank.
+    """
+    import scipy.fft
+
+    height, width = image.shape
+    pad_rows, pad_cols = bank_radius()
+    padded = np.pad(image, ((pad_rows, pad_rows), (pad_cols, pad_cols)), mode="symmetric")
+    rows = scipy.fft.next_fast_len(padded.shape[0])
+    cols = scipy.fft.next_fast_len(padded.shape[1])
+    spectrum = scipy.fft.fft2(padded, s=(rows, cols))
+    spectra = _bank_spectra(rows, cols)
+    for first in range(0, len(FILTERS), len(THETAS)):
+        product = spectra[first : first + len(THETAS)] * spectrum
+        block: NDArray[np.complex64] = scipy.fft.ifft2(product, axes=(-2, -1), overwrite_x=True)
+        yield block[:, pad_rows : pad_rows + height, pad_cols : pad_cols + width]
 
 
 SPECS: tuple[FeatureSpec, ...] = (
