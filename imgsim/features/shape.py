@@ -39,8 +39,8 @@ HYS_CLIP = 0.2
 """L2-Hys clips the L2-normalised block at 0.2, then normalises it again (Lowe 2004)."""
 HU_DIM = 7
 
-_BIN_EDGES = 180.0 / ORIENTATIONS * np.arange(ORIENTATIONS + 1)
-"""Lower edges of the orientation bins in degrees, and 180 above the last."""
+BIN_WIDTH = 180.0 / ORIENTATIONS
+"""20 degrees, exactly."""
 
 
 def _gradients(gray: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -74,9 +74,11 @@ def cell_histograms(gray: NDArray[np.uint8]) -> NDArray[np.float64]:
     g_row, g_col = _gradients(gray.astype(np.float64))
     magnitude = np.hypot(g_col, g_row)
     orientation = np.rad2deg(np.arctan2(g_row, g_col)) % 180
-    # Bin i holds edge_i <= o < edge_{i+1}; an angle that rounds to 180 (bin 9) is
-    # counted nowhere, as in scikit-image.
-    bins = np.searchsorted(_BIN_EDGES, orientation, side="right") - 1
+    # Bin i holds 20 i <= o < 20 (i + 1), scikit-image's two comparisons: o / 20 is
+    # correctly rounded and 20 is exact, so its floor is i exactly, also next to an edge
+    # (checked on all 511**2 integer gradients of uint8 images). An angle that rounded
+    # to 180 would fall in bin 9, counted nowhere, as in scikit-image.
+    bins = (orientation / BIN_WIDTH).astype(np.intp)
     side = GRID * cell
     cells = np.arange(side) // cell
     cell_index = cells[:, None] * GRID + cells[None, :]
