@@ -159,31 +159,33 @@ def imgsim_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "imgsim"]
 
 
+def run_imgsim(*arguments: str) -> str:
+    """Run ``imgsim`` and return its stdout; a failed run stops the report with its stderr."""
+    command = [*imgsim_command(), *arguments]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise SystemExit(
+            f"{' '.join(command)}\nexited with {result.returncode}:\n{result.stderr.strip()}"
+        )
+    return result.stdout
+
+
 def prime(layout: Layout, features: Sequence[str], cache: Path, workers: int) -> None:
     """Compute every feature of every image once, into the store that ``rank`` then reads."""
     folders = [layout.root / "queries", layout.root / "negatives", layout.root / "edited"]
-    subprocess.run(
-        [
-            *[*imgsim_command(), "extract", *map(str, folders), "-f", ",".join(features)],
-            *["--format", "csv", "--cache", str(cache), "-j", str(workers), "-q"],
-        ],
-        stdout=subprocess.DEVNULL,
-        check=True,
+    run_imgsim(
+        *["extract", *map(str, folders), "-f", ",".join(features)],
+        *["--out", str(cache.with_suffix(".npz")), "--cache", str(cache), "-j", str(workers), "-q"],
     )
 
 
 def top1_hits(layout: Layout, label: str, feature: str, cache: Path) -> float:
     """Share of queries whose top-1 in this edit's gallery is their own edited copy."""
-    result = subprocess.run(
-        [
-            *[*imgsim_command(), "rank", str(layout.root / "queries"), str(layout.gallery(label))],
-            *["-f", feature, "-k", "1", "--format", "csv", "--cache", str(cache), "-j", "1", "-q"],
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
+    output = run_imgsim(
+        *["rank", str(layout.root / "queries"), str(layout.gallery(label)), "-f", feature],
+        *["-k", "1", "--format", "csv", "--cache", str(cache), "-j", "1", "-q"],
     )
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    rows = list(csv.DictReader(io.StringIO(output)))
     return float(np.mean([Path(row["query"]).stem == Path(row["match"]).stem for row in rows]))
 
 
