@@ -27,8 +27,9 @@ from imgsim.images import luma
 
 FREQUENCIES = (0.05, 0.1, 0.2, 0.4)
 """Centre frequencies in cycles per pixel, one octave apart. With a bandwidth of one
-octave the half-power bands touch, so the bank covers 0.035 to 0.57 cycles/pixel
-without gaps: 0.4 and 0.2 hold the fine detail that blur removes, 0.05 (a 20-pixel
+octave the half-magnitude band of frequency f is [2f/3, 4f/3] (a Gaussian about f whose
+ends are an octave apart), so neighbouring bands touch and the bank covers 0.033 to
+0.53 cycles/pixel without gaps: 0.4 and 0.2 hold the fine detail that blur removes, 0.05 (a 20-pixel
 wavelength, some 13 periods across a 256-pixel working image) the coarse layout that
 swirl bends. A lower octave (0.025) would need a 137 x 137 kernel, half the image."""
 THETAS = tuple(k * math.pi / 6 for k in range(6))
@@ -37,7 +38,7 @@ FILTERS = tuple((frequency, theta) for frequency in FREQUENCIES for theta in THE
 """The bank's 24 filters in feature order: frequency slowest, orientation fastest."""
 DIM = 2 * len(FILTERS)
 BANDWIDTH = 1.0
-"""Half-power bandwidth of each filter, in octaves (scikit-image's default)."""
+"""Half-magnitude bandwidth of each filter, in octaves (scikit-image's default)."""
 N_STDS = 3
 """The kernel extends 3 standard deviations of its Gaussian envelope each way."""
 OFFSET = 0
