@@ -187,7 +187,7 @@ def test_features_of_any_image_stay_in_0_1(gray: NDArray[np.uint8]) -> None:
 
 
 def test_features_of_a_flat_image_are_nearly_zero() -> None:
-    """A band-pass filter passes almost nothing of a constant (its DC gain is 2e-3)."""
+    """A band-pass filter passes almost nothing of a constant (its DC gain is below 3e-3)."""
     assert gabor_features(np.full((64, 64), 200, dtype=np.uint8)).max() < 0.01
 
 
