@@ -9,8 +9,6 @@ or to build a store in a run that has ended).
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import sqlite3
 import subprocess
@@ -19,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from cli_support import csv_rows
 from PIL import Image
 
 FEATURES = "phash,color_hist"
@@ -42,7 +41,8 @@ def warning_lines(stderr: str) -> list[str]:
 
 
 def rows(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text)))
+    """The rows of CSV output, by column name (:func:`cli_support.csv_rows`)."""
+    return csv_rows(text)
 
 
 def environment() -> dict[str, str]:

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_support import csv_rows
 from conftest import REPO
 from store_support import (
     FEATURES,
@@ -24,7 +25,6 @@ from store_support import (
     expected_summary,
     imgsim,
     integrity_check,
-    rows,
     summary,
 )
 
@@ -123,7 +123,7 @@ def test_a_killed_run_keeps_its_commits_and_the_rerun_computes_only_the_rest(
 
 def _rows_under(text: str, *folders: Path) -> list[dict[str, str]]:
     prefixes = tuple(f"{folder}{os.sep}" for folder in folders)
-    return [row for row in rows(text) if row["path"].startswith(prefixes)]
+    return [row for row in csv_rows(text) if row["path"].startswith(prefixes)]
 
 
 def test_two_concurrent_runs_on_overlapping_folders_share_one_store(
@@ -154,7 +154,7 @@ def test_two_concurrent_runs_on_overlapping_folders_share_one_store(
 
     assert [process.returncode for process in processes] == [0, 0]
     assert ["locked" in stderr for _, stderr in outputs] == [False, False]
-    assert [rows(stdout) for stdout, _ in outputs] == [
+    assert [csv_rows(stdout) for stdout, _ in outputs] == [
         _rows_under(corpus_csv, *folders) for folders in halves
     ]
     assert integrity == "ok"
