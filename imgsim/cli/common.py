@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import functools
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -18,6 +17,8 @@ from imgsim.cli.gate_report import gate_json as gate_json
 from imgsim.cli.gate_report import report_gates as report_gates
 from imgsim.cli.gate_report import summary_json as summary_json
 from imgsim.cli.progress import progress_bar as progress_bar
+from imgsim.cli.wording import command_line_text as command_line_text
+from imgsim.cli.wording import running, worded_for_the_command_line
 from imgsim.defaults import DEFAULT_BINS as DEFAULT_BINS
 from imgsim.defaults import DEFAULT_HASH_SIZE as DEFAULT_HASH_SIZE
 from imgsim.defaults import DEFAULT_K as DEFAULT_K
@@ -27,14 +28,10 @@ from imgsim.defaults import DEFAULT_SUBSET_SIZE as DEFAULT_SUBSET_SIZE
 from imgsim.defaults import DEFAULT_SUBSETS as DEFAULT_SUBSETS
 from imgsim.errors import (
     ArgumentError,
-    Call,
     ImgsimError,
-    StatisticsMismatch,
-    Term,
     UsageError,
     Wording,
     message_of,
-    python_words,
 )
 from imgsim.output import Format
 
@@ -149,7 +146,7 @@ def handle_errors(command: Command) -> Command:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> None:
         _unread_folders.clear()
-        with guard.guarded(), _running(command):
+        with guard.guarded(), running(command):
             try:
                 command(*args, **kwargs)
             except typer.Exit as done:
@@ -158,7 +155,7 @@ def handle_errors(command: Command) -> Command:
                     raise typer.Exit(EXIT_UNREADABLE) from None
                 raise
             except ArgumentError as error:  # worded with the command's flags
-                print_error(_worded_for_the_command_line(error, command))
+                print_error(worded_for_the_command_line(error, command))
                 raise typer.Exit(EXIT_USAGE) from None
             except ImgsimError as error:  # UsageError and every other deliberate error
                 print_error(message_of(error))
@@ -170,91 +167,6 @@ def handle_errors(command: Command) -> Command:
                 _report_interruption(interruption)
 
     return wrapper  # type: ignore[return-value]
-
-
-def _worded_for_the_command_line(error: ArgumentError, command: Callable[..., None]) -> str:
-    """The library's message with the command's flags; statistics to rebuild are rebuilt
-    with ``imgsim stats`` (whose feature options are the same flags)."""
-    words = _flag_words(command)
-    message = error.worded(words)
-    if isinstance(error, StatisticsMismatch):
-        options = "".join(f"{words(option)} " for option in error.options)
-        message += (
-            f"; rebuild them with `imgsim stats REF -f {error.feature} {options}--out FILE.npz`"
-        )
-    return message
-
-
-_COMMANDS = {
-    "write_statistics": "`imgsim stats`",
-    "read_statistics": "`imgsim compare --set`",
-    "write_gallery": "`imgsim extract --out`",
-    "read_gallery": "`imgsim rank`",
-    "write_gallery_of": "run `imgsim extract GALLERY -f {feature} --out {file}`",
-    "clear_store": "`imgsim cache clear`",
-    "store_elsewhere": "point --cache",
-    "no_store": "--no-cache",
-}
-"""How the command line does each :class:`~imgsim.errors.Call` that library messages name
-(templates of the call's values); a call not listed keeps the Python API's words."""
-
-_running_command: contextvars.ContextVar[Callable[..., None] | None] = contextvars.ContextVar(
-    "running_command", default=None
-)
-"""The command being run (see :func:`handle_errors`): library text is worded with its flags."""
-
-
-@contextlib.contextmanager
-def _running(command: Callable[..., None]) -> Iterator[None]:
-    running = _running_command.set(command)
-    try:
-        yield
-    finally:
-        _running_command.reset(running)
-
-
-def command_line_text(text: str) -> str:
-    """Library text as the command line says it: each argument or call it names
-    (a :class:`~imgsim.errors.Wording`) as the running command's flag or command."""
-    if not isinstance(text, Wording):
-        return text
-    return text.worded(_flag_words(_running_command.get()))
-
-
-@functools.lru_cache(maxsize=64)
-def _flag_words(command: Callable[..., None] | None) -> Callable[[Term], str]:
-    """How the command line writes a library argument: as the flag of the command's option
-    of that name (``hash_size`` is ``--hash-size``, ``bins=4`` is ``--bins 4``, a flag
-    that is on, ``resize=True``, is ``--resize``); and a call, as its command."""
-    flags = _option_flags(command) if command is not None else {}
-
-    def words(term: Term) -> str:
-        if isinstance(term, Call):
-            template = _COMMANDS.get(term.name)
-            return term.worded(template) if template is not None else python_words(term)
-        flag = flags.get(term.name, f"--{term.name.replace('_', '-')}")
-        return flag if term.value is None or term.value is True else f"{flag} {term.value}"
-
-    return words
-
-
-def _option_flags(command: Callable[..., None]) -> dict[str, str]:
-    """``{parameter name: long flag}`` of the command's Typer options."""
-    import typing
-
-    try:
-        hints = typing.get_type_hints(command, include_extras=True)
-    except (NameError, TypeError):  # an annotation only imported for type checking
-        return {}
-    flags: dict[str, str] = {}
-    for name, hint in hints.items():
-        for info in getattr(hint, "__metadata__", ()):
-            # In ``Annotated``, Typer takes the first name given to typer.Option as its default.
-            declared = [getattr(info, "default", None), *(getattr(info, "param_decls", None) or ())]
-            long_flags = [d for d in declared if isinstance(d, str) and d.startswith("--")]
-            if long_flags:
-                flags[name] = long_flags[0]
-    return flags
 
 
 def _report_interruption(interruption: KeyboardInterrupt) -> None:
