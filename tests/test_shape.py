@@ -24,7 +24,13 @@ from skimage.measure import moments_central, moments_hu, moments_normalized
 
 from imgsim.errors import ArgumentError
 from imgsim.features import FeatureParams, get_feature
-from imgsim.features.shape import HOG_DIM, hog_features, hu_features, hu_moments
+from imgsim.features.shape import (
+    HOG_DIM,
+    _gradient_tables,
+    hog_features,
+    hu_features,
+    hu_moments,
+)
 from imgsim.images import luma
 
 RGB = NDArray[np.uint8]
@@ -146,6 +152,25 @@ def test_hog_blocks_have_unit_norm(working: dict[str, Gray]) -> None:
 def test_hog_of_an_image_under_8_pixels_names_the_image() -> None:
     with pytest.raises(ArgumentError, match="image must be at least 8 pixels"):
         hog_features(_noise((7, 40), seed=7))
+
+
+def test_hog_of_a_float_image_names_the_image() -> None:
+    with pytest.raises(ArgumentError, match="image must be a 2-D uint8 array"):
+        hog_features(np.zeros((64, 64), dtype=np.float64))  # type: ignore[arg-type]
+
+
+def test_every_uint8_gradient_falls_in_the_bin_of_skimage_comparisons() -> None:
+    """All 511**2 central differences of uint8 images: bin i holds 20 i <= o < 20 (i + 1)
+    with o = rad2deg(arctan2(g_row, g_col)) % 180, as ``_hoghistogram`` compares."""
+    values = np.arange(-255, 256, dtype=np.float64)
+    g_row, g_col = np.meshgrid(values, values, indexing="ij")
+    orientation = (np.rad2deg(np.arctan2(g_row, g_col)) % 180).reshape(-1)
+    edges = 20.0 * np.arange(10)
+    compared = np.full(orientation.shape, 9)
+    for i in range(9):
+        compared[(orientation >= edges[i]) & (orientation < edges[i + 1])] = i
+
+    np.testing.assert_array_equal(_gradient_tables()[1], compared)
 
 
 def test_hog_spec_reads_the_luma_of_the_rgb_working_image(photos: dict[str, RGB]) -> None:

@@ -85,15 +85,17 @@ def color_moments(image: NDArray[np.uint8]) -> NDArray[np.float32]:
     with the paper's and with ``scipy.stats.moment``; the wrap only matters for images
     dominated by red.
     """
-    # One contiguous row per channel: the reductions run along memory, 4x faster than
-    # down the columns of an (N, 3) array.
-    channels = space_pixels(image, "hsv").reshape(-1, 3).T.astype(np.float64)
-    channels /= HSV_SCALE[:, None]
-    mean = channels.mean(axis=1)
-    centred = channels - mean[:, None]
+    # An 8-bit channel takes at most 256 values: its moments are those of its histogram,
+    # 256 terms weighted by integer counts instead of a sum over every pixel.
+    hsv = space_pixels(image, "hsv").reshape(-1, 3)
+    levels = np.arange(256, dtype=np.float64)[None, :] / HSV_SCALE[:, None]
+    counts = np.stack([np.bincount(hsv[:, c], minlength=256) for c in range(3)])
+    weights = counts.astype(np.float64) / hsv.shape[0]
+    mean = np.sum(weights * levels, axis=1)
+    centred = levels - mean[:, None]
     squared = centred * centred
-    std = np.sqrt(squared.mean(axis=1))
-    skew = np.cbrt((squared * centred).mean(axis=1))
+    std = np.sqrt(np.sum(weights * squared, axis=1))
+    skew = np.cbrt(np.sum(weights * squared * centred, axis=1))
     return np.stack([mean, std, skew], axis=1).reshape(-1).astype(np.float32)
 
 

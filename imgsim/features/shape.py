@@ -16,6 +16,8 @@ Theory 8(2), 1962.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
@@ -41,9 +43,12 @@ HU_DIM = 7
 
 BIN_WIDTH = 180.0 / ORIENTATIONS
 """20 degrees, exactly."""
+MAX_GRADIENT = 255
+"""Largest central difference of a uint8 image, either sign."""
+GRADIENT_VALUES = 2 * MAX_GRADIENT + 1
 
 
-def _gradients(gray: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def _gradients(gray: NDArray[np.int32]) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
     """Central differences along rows and columns, 0 on the border rows and columns
     (``skimage.feature._hog._hog_channel_gradient``)."""
     g_row = np.zeros_like(gray)
@@ -53,12 +58,36 @@ def _gradients(gray: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[
     return g_row, g_col
 
 
+@lru_cache(maxsize=1)
+def _gradient_tables() -> tuple[NDArray[np.float64], NDArray[np.intp]]:
+    """Magnitude and orientation bin of every gradient of a uint8 image, by index
+    ``(g_row + 255) * 511 + (g_col + 255)``: the float64 operations of scikit-image on
+    each of the 511**2 possible pairs, done once, so that a lookup gives the same bits
+    (measured 3x faster than ``hypot`` and ``arctan2`` over a 256 x 256 image).
+
+    The magnitude is ``hypot(g_col, g_row)``; the orientation ``arctan2(g_row, g_col)`` in
+    degrees modulo 180, and its bin i holds 20 i <= o < 20 (i + 1), scikit-image's two
+    comparisons. o / 20 is correctly rounded and 20 is exact, so its floor is i exactly,
+    also next to an edge (checked on all pairs). An angle that rounded to 180 would fall
+    in bin 9, counted nowhere, as in scikit-image.
+    """
+    values = np.arange(-MAX_GRADIENT, MAX_GRADIENT + 1, dtype=np.float64)
+    g_row, g_col = np.meshgrid(values, values, indexing="ij")
+    magnitude = np.hypot(g_col, g_row).reshape(-1)
+    orientation = np.rad2deg(np.arctan2(g_row, g_col)) % 180
+    bins = (orientation / BIN_WIDTH).astype(np.intp).reshape(-1)
+    magnitude.setflags(write=False)
+    bins.setflags(write=False)
+    return magnitude, bins
+
+
 def cell_histograms(gray: NDArray[np.uint8]) -> NDArray[np.float64]:
     """Orientation histograms of the 8 x 8 cells at the top left, (8, 8, 9).
 
     Each pixel votes its gradient magnitude ``hypot(g_col, g_row)`` into the bin of its
     orientation ``arctan2(g_row, g_col)`` in degrees modulo 180, bins [20 i, 20 (i + 1)),
-    no interpolation between bins or cells (``_hoghistogram.hog_histograms``).
+    no interpolation between bins or cells (``_hoghistogram.hog_histograms``); both are
+    looked up in :func:`_gradient_tables`.
 
     A cell of side ``c`` is the pixels ``k c`` to ``k c + c - 1`` of each axis, and its
     histogram is the sum over its pixels divided by ``c**2``, as scikit-image's. That
@@ -66,26 +95,25 @@ def cell_histograms(gray: NDArray[np.uint8]) -> NDArray[np.float64]:
     2.6e-6 at most on the photographs of tests/test_shape.py; after the block
     normalisation the vectors differ by 6.2e-7 at most there.
     """
+    if gray.dtype != np.uint8 or gray.ndim != 2:
+        raise ArgumentError(
+            f"{{}} must be a 2-D uint8 array, got {gray.ndim}-D {gray.dtype}", Argument("image")
+        )
     cell = min(gray.shape) // GRID
     if cell < 1:
         raise ArgumentError(
             f"{{}} must be at least {GRID} pixels per side, got {gray.shape}", Argument("image")
         )
-    g_row, g_col = _gradients(gray.astype(np.float64))
-    magnitude = np.hypot(g_col, g_row)
-    orientation = np.rad2deg(np.arctan2(g_row, g_col)) % 180
-    # Bin i holds 20 i <= o < 20 (i + 1), scikit-image's two comparisons: o / 20 is
-    # correctly rounded and 20 is exact, so its floor is i exactly, also next to an edge
-    # (checked on all 511**2 integer gradients of uint8 images). An angle that rounded
-    # to 180 would fall in bin 9, counted nowhere, as in scikit-image.
-    bins = (orientation / BIN_WIDTH).astype(np.intp)
     side = GRID * cell
+    g_row, g_col = _gradients(gray.astype(np.int32))
+    pair = ((g_row + MAX_GRADIENT) * GRADIENT_VALUES + (g_col + MAX_GRADIENT))[:side, :side]
+    magnitudes, bin_of = _gradient_tables()
     cells = np.arange(side) // cell
     cell_index = cells[:, None] * GRID + cells[None, :]
-    flat = cell_index * (ORIENTATIONS + 1) + bins[:side, :side]
+    flat = cell_index * (ORIENTATIONS + 1) + bin_of[pair]
     sums = np.bincount(
         flat.reshape(-1),
-        weights=magnitude[:side, :side].reshape(-1),
+        weights=magnitudes[pair].reshape(-1),
         minlength=GRID * GRID * (ORIENTATIONS + 1),
     )
     histograms = np.asarray(sums, dtype=np.float64).reshape(GRID, GRID, ORIENTATIONS + 1)
