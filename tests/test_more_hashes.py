@@ -370,6 +370,32 @@ def test_segments_distance_of_random_multihashes_is_imagehash_s(hash_size: int) 
     )
 
 
+def _random_values(seed: int, count: int) -> NDArray[np.uint8]:
+    rng = np.random.default_rng(seed)
+    base = rng.random((5, 64)) < 0.5
+    multihashes = _random_multihashes(rng, count, 8, base)
+    return np.stack(
+        [segmentation.pack_segments([np.packbits(h) for h in m], 8, SEGMENTS) for m in multihashes]
+    )
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_segments_distance_of_a_hash_to_itself_is_zero(seed: int) -> None:
+    values = _random_values(seed, 10)
+
+    np.testing.assert_array_equal(np.diag(imgsim.pairwise("segments", values, values)), 0.0)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_segments_distance_is_at_most_the_number_of_segments_of_a(seed: int) -> None:
+    queries, gallery = _random_values(seed, 10), _random_values(seed + 10, 7)
+    segments_of_a = queries[:, 3].astype(np.float64) * 256 + queries[:, 4]
+
+    distances = imgsim.pairwise("segments", queries, gallery)
+
+    assert np.all((distances >= 0) & (distances <= segments_of_a[:, np.newaxis]))
+
+
 def test_segments_distance_in_small_blocks_equals_one_block(
     references: dict[str, tuple[RGB, imagehash.ImageMultiHash]], monkeypatch: pytest.MonkeyPatch
 ) -> None:

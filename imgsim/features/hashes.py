@@ -248,6 +248,14 @@ _HUE_EDGES = np.linspace(0, 255, 6 + 1)
 _HUE_BIN = np.minimum(np.searchsorted(_HUE_EDGES, np.arange(256), side="right") - 1, 5)
 """Hue bin of each 8-bit hue, as ``numpy.histogram(hue, bins=_HUE_EDGES)`` bins it (the
 last bin closed)."""
+_SATURATION = np.arange(256)[:, np.newaxis]
+_COLOUR_BIN = np.where(
+    (_SATURATION >= 256 // 3) & (_SATURATION < 256 * 2 // 3),
+    _HUE_BIN[np.newaxis, :],
+    np.where(_SATURATION > 256 * 2 // 3, 6 + _HUE_BIN[np.newaxis, :], 12),
+).astype(np.uint8)
+"""Bin of each (saturation, hue) among the 6 faint and 6 bright hue bins; 12 for gray
+(saturation below 85) and for saturation 170 (in neither)."""
 
 
 def color_hash(image: Pixels, binbits: int = COLORHASH_BINBITS) -> NDArray[np.uint8]:
@@ -268,10 +276,8 @@ def color_hash(image: Pixels, binbits: int = COLORHASH_BINBITS) -> NDArray[np.ui
     black = intensity < 256 // 8
     gray = ~black & (saturation < 256 // 3)
     coloured = ~black & (saturation >= 256 // 3)
-    faint = coloured & (saturation < 256 * 2 // 3)
-    bright = coloured & (saturation > 256 * 2 // 3)
-    category = np.where(faint, _HUE_BIN[hue], np.where(bright, 6 + _HUE_BIN[hue], 12))
-    hue_counts = np.bincount(category, minlength=13)[:12].astype(np.float64)
+    category = _COLOUR_BIN.ravel()[saturation.astype(np.intp) * 256 + hue]
+    hue_counts = np.bincount(category[~black], minlength=13)[:12].astype(np.float64)
     pixels = intensity.size
     top = 2**binbits
     # The same float64 operations, in the same order, as imagehash's.
