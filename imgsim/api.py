@@ -1,10 +1,12 @@
 """In-memory entry points of the public API (re-exported by :mod:`imgsim`).
 
-Arrays are used as given. Paths are decoded as the command line decodes them, so
-that ``imgsim.compare("a.jpg", "b.jpg")`` and ``imgsim compare a.jpg b.jpg`` give
-the same numbers bit for bit: features from the decode the engine gives each
-feature (a JPEG may be DCT-scaled, or read as its luma), pixel metrics from one
-full decode of each file.
+Arrays are prepared as a decoded file is (longer side at most ``size``, the working
+image of the texture and shape features, ``crop``), so a PNG of an array gives the
+array's values. Paths are decoded as the command line decodes them, so that
+``imgsim.compare("a.jpg", "b.jpg")`` and ``imgsim compare a.jpg b.jpg`` give the same
+numbers bit for bit: features from the decode the engine gives each feature (a JPEG
+may be DCT-scaled, or read as its luma), pixel metrics from one full decode of each
+file.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from imgsim.decoding import features_of_pixels
 from imgsim.engine import ExtractOptions, extract_file
 from imgsim.errors import BadImage
-from imgsim.features import FeatureParams, check_params, extract_one, get_feature
+from imgsim.features import FeatureParams, check_params, get_feature
 from imgsim.images import as_rgb_uint8, decode_upright_rgb
 from imgsim.metrics import DEFAULT_COMPARE_METRICS, PairMetric, parse_pair_metrics
 from imgsim.pairs import SizeMismatch, feature_values, score_images
@@ -113,7 +116,7 @@ def _features(
     decodes it for each feature."""
     if not isinstance(image, (str, Path)):
         pixels = as_rgb_uint8(image, name)
-        return extract_one(pixels, [get_feature(feature) for feature in features], params)
+        return features_of_pixels(pixels, [get_feature(feature) for feature in features], params)
     result = extract_file(Path(image), ExtractOptions(features=features, params=params))
     if result.error is not None:
         raise BadImage(image, result.error)

@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from imgsim.features import FeatureParams, FeatureSpec
+from imgsim.features import FeatureParams, FeatureSpec, extract_one
 from imgsim.features.spec import Crop
 from imgsim.images import (
     TRANSPOSE_FOR_ORIENTATION,
@@ -113,15 +113,9 @@ def feature_decode(spec: FeatureSpec, params: FeatureParams) -> Decode:
     )
 
 
-def group_by_decode(
-    specs: Iterable[FeatureSpec], params: FeatureParams, max_side: int | None = None
-) -> tuple[DecodeGroup, ...]:
+def group_by_decode(specs: Iterable[FeatureSpec], params: FeatureParams) -> tuple[DecodeGroup, ...]:
     """The features grouped by identical decode, colour decodes first (a luma decode
-    can then sometimes be read off a colour one: see :func:`decode_groups`).
-
-    ``max_side``: the run's ``size`` when ``params`` has none."""
-    if max_side is not None and params.size is None:
-        params = replace(params, size=max_side)
+    can then sometimes be read off a colour one: see :func:`decode_groups`)."""
     groups: dict[Decode, list[FeatureSpec]] = {}
     for spec in specs:
         groups.setdefault(feature_decode(spec, params), []).append(spec)
@@ -240,6 +234,26 @@ def _decode_ycbcr(
         framed(DecodedImage(rgb, width, height), decode),
         framed(DecodedImage(y, width, height), replace(decode, gray=True)),
     )
+
+
+def features_of_pixels(
+    pixels: NDArray[np.uint8], specs: Iterable[FeatureSpec], params: FeatureParams
+) -> dict[str, NDArray[np.generic]]:
+    """The features of an in-memory upright RGB image, each from the pixels its decode of a
+    file would give (longer side at most ``params.size``, luma, the working image), so
+    that an array and a PNG of it give the same values."""
+    specs = list(specs)
+    features: dict[str, NDArray[np.generic]] = {}
+    height, width = pixels.shape[:2]
+    for group in group_by_decode(specs, params):
+        decode = group.decode
+        image = luma(pixels) if decode.gray else pixels
+        target = target_size(width, height, decode.max_side)
+        if target is not None:
+            image = resize_antialiased(image, target)
+        prepared = framed(DecodedImage(image, width, height), decode)
+        features |= extract_one(prepared.pixels, group.specs, params, reduced=prepared.reduced)
+    return {spec.name: features[spec.name] for spec in specs}
 
 
 def framed(image: DecodedImage, decode: Decode) -> DecodedImage:

@@ -69,8 +69,6 @@ class ExtractOptions:
     features: tuple[str, ...]
     params: FeatureParams = field(default_factory=FeatureParams)
     max_pixels: int = DEFAULT_MAX_PIXELS
-    max_side: int | None = None
-    """Resize so the longer side is at most this (``--size``); ``None``: the features decide."""
 
 
 @dataclass(frozen=True)
@@ -120,7 +118,7 @@ class _Plan:
 @functools.lru_cache(maxsize=16)
 def _plan(options: ExtractOptions) -> _Plan:
     specs = tuple(resolve_features(options.features))
-    return _Plan(specs, group_by_decode(specs, options.params, options.max_side), options.params)
+    return _Plan(specs, group_by_decode(specs, options.params), options.params)
 
 
 def feature_keys(options: ExtractOptions) -> dict[str, str]:

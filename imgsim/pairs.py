@@ -252,8 +252,11 @@ def score_images(
         raise next(iter(missing.values()))
     names = {m.name for m in metrics if m.kind == "feature"}
     if names:
-        computed_a = {name: get_feature(name).extract(image_a, params) for name in names}
-        computed_b = {name: get_feature(name).extract(image_b, params) for name in names}
+        from imgsim.decoding import features_of_pixels
+
+        specs = [get_feature(name) for name in names]
+        computed_a = features_of_pixels(image_a, specs, params or FeatureParams())
+        computed_b = features_of_pixels(image_b, specs, params or FeatureParams())
         values.update(feature_values(computed_a, computed_b, metrics))
     return values, notes
 

@@ -364,12 +364,13 @@ class SetScorer:
 
     def update(self, batch: NDArray[np.uint8] | Iterable[NDArray[np.uint8]]) -> None:
         """Add a batch of generated images: (B, H, W, 3) ``uint8`` (or a list of H x W x 3)."""
+        from imgsim.decoding import features_of_pixels
         from imgsim.images import as_rgb_uint8
 
         images = list(batch) if not isinstance(batch, np.ndarray) or batch.ndim == 4 else [batch]
         for index, image in enumerate(images):
             pixels = as_rgb_uint8(image, f"batch[{index}]")
-            self._rows.append(self.spec.extract(pixels, self.params))
+            self._rows.append(features_of_pixels(pixels, [self.spec], self.params)[self.spec.name])
 
     @property
     def count(self) -> int:

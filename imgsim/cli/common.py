@@ -19,8 +19,6 @@ from imgsim.cli.gate_report import summary_json as summary_json
 from imgsim.cli.progress import progress_bar as progress_bar
 from imgsim.cli.wording import command_line_text as command_line_text
 from imgsim.cli.wording import running, worded_for_the_command_line
-from imgsim.defaults import DEFAULT_BINS as DEFAULT_BINS
-from imgsim.defaults import DEFAULT_HASH_SIZE as DEFAULT_HASH_SIZE
 from imgsim.defaults import DEFAULT_K as DEFAULT_K
 from imgsim.defaults import DEFAULT_MAX_PIXELS as DEFAULT_MAX_PIXELS
 from imgsim.defaults import DEFAULT_SEED as DEFAULT_SEED
@@ -85,16 +83,6 @@ SkipBadOption = Annotated[
 ]
 MaxPixelsOption = Annotated[
     int, typer.Option("--max-pixels", min=1, help="Refuse images with more pixels (bomb guard).")
-]
-SizeOption = Annotated[
-    int | None,
-    typer.Option("--size", min=8, help="Resize so the longer side is at most SIZE px first."),
-]
-HashSizeOption = Annotated[
-    int, typer.Option("--hash-size", min=2, help="Hash grid side: HASH_SIZE² bits.")
-]
-BinsOption = Annotated[
-    int, typer.Option("--bins", min=1, max=64, help="color_hist bins per channel.")
 ]
 KOption = Annotated[
     int,

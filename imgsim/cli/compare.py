@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from imgsim.cli.common import (
-    DEFAULT_BINS,
-    DEFAULT_HASH_SIZE,
     DEFAULT_K,
     DEFAULT_MAX_PIXELS,
     DEFAULT_SEED,
@@ -20,10 +18,8 @@ from imgsim.cli.common import (
     EXIT_OK,
     EXIT_UNREADABLE,
     EXIT_USAGE,
-    BinsOption,
     CacheOption,
     FormatOption,
-    HashSizeOption,
     KOption,
     MaxPixelsOption,
     NoCacheOption,
@@ -50,6 +46,22 @@ from imgsim.cli.common import (
     split_names,
     summary_json,
     unreadable_folders_note,
+)
+from imgsim.cli.feature_options import (
+    DEFAULT_BINS,
+    DEFAULT_GLCM_LEVELS,
+    DEFAULT_HASH_SIZE,
+    DEFAULT_SEGMENTS,
+    BinsOption,
+    Crop,
+    CropOption,
+    GlcmLevelsOption,
+    HashSizeOption,
+    SegmentsOption,
+    SizeOption,
+    Space,
+    SpaceOption,
+    feature_params,
 )
 from imgsim.errors import UsageError
 from imgsim.metrics.registry import pair_metric_help
@@ -100,6 +112,11 @@ def compare(
     max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
     hash_size: HashSizeOption = DEFAULT_HASH_SIZE,
     bins: BinsOption = DEFAULT_BINS,
+    size: SizeOption = None,
+    space: SpaceOption = Space.hsv,
+    crop: CropOption = Crop.none,
+    glcm_levels: GlcmLevelsOption = DEFAULT_GLCM_LEVELS,
+    segments: SegmentsOption = DEFAULT_SEGMENTS,
     cache: CacheOption = None,
     no_cache: NoCacheOption = False,
     set_: Annotated[
@@ -133,7 +150,6 @@ def compare(
     whole against the reference set B (a folder, or a statistics file from
     `imgsim stats`).
     """
-    from imgsim.features import FeatureParams
     from imgsim.jobs.compare import compare_inputs, parse_compare_gates
     from imgsim.metrics import DEFAULT_COMPARE_METRICS, parse_pair_metrics
     from imgsim.pairs import CompareOptions
@@ -143,7 +159,22 @@ def compare(
         from imgsim.reference import SetOptions
 
         run = set_run(
-            "compare --set", feature, hash_size, bins, workers, cache, no_cache, quiet, skip_bad
+            "compare --set",
+            feature,
+            feature_params(
+                hash_size=hash_size,
+                bins=bins,
+                space=space,
+                size=size,
+                crop=crop,
+                glcm_levels=glcm_levels,
+                segments=segments,
+            ),
+            workers,
+            cache,
+            no_cache,
+            quiet,
+            skip_bad,
         )
         options_ = SetOptions(k=k, subsets=subsets, subset_size=subset_size, seed=seed)
         compare_sets(a, b, split_names(metric), gate or [], run, options_, fmt, out)
@@ -152,7 +183,15 @@ def compare(
         raise UsageError("--feature applies to --set; name pair metrics with -m (e.g. -m thumb)")
     options = CompareOptions(
         metrics=tuple(parse_pair_metrics(split_names(metric) or DEFAULT_COMPARE_METRICS)),
-        params=FeatureParams(hash_size=hash_size, bins=bins),
+        params=feature_params(
+            hash_size=hash_size,
+            bins=bins,
+            space=space,
+            size=size,
+            crop=crop,
+            glcm_levels=glcm_levels,
+            segments=segments,
+        ),
         resize=resize,
         max_pixels=max_pixels,
     )

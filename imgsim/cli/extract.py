@@ -9,18 +9,13 @@ from typing import Annotated
 import typer
 
 from imgsim.cli.common import (
-    DEFAULT_BINS,
-    DEFAULT_HASH_SIZE,
     DEFAULT_MAX_PIXELS,
-    BinsOption,
     CacheOption,
     FormatOption,
-    HashSizeOption,
     MaxPixelsOption,
     NoCacheOption,
     OutOption,
     QuietOption,
-    SizeOption,
     SkipBadOption,
     Tally,
     WorkersOption,
@@ -32,6 +27,22 @@ from imgsim.cli.common import (
     progress_bar,
     resolve_format,
     split_names,
+)
+from imgsim.cli.feature_options import (
+    DEFAULT_BINS,
+    DEFAULT_GLCM_LEVELS,
+    DEFAULT_HASH_SIZE,
+    DEFAULT_SEGMENTS,
+    BinsOption,
+    Crop,
+    CropOption,
+    GlcmLevelsOption,
+    HashSizeOption,
+    SegmentsOption,
+    SizeOption,
+    Space,
+    SpaceOption,
+    feature_params,
 )
 from imgsim.errors import UsageError
 from imgsim.output import Format
@@ -61,6 +72,10 @@ def extract(
     max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
     hash_size: HashSizeOption = DEFAULT_HASH_SIZE,
     bins: BinsOption = DEFAULT_BINS,
+    space: SpaceOption = Space.hsv,
+    crop: CropOption = Crop.none,
+    glcm_levels: GlcmLevelsOption = DEFAULT_GLCM_LEVELS,
+    segments: SegmentsOption = DEFAULT_SEGMENTS,
     cache: CacheOption = None,
     no_cache: NoCacheOption = False,
 ) -> None:
@@ -72,7 +87,7 @@ def extract(
     kept in the feature store, so a rerun only computes what is new or changed.
     """
     from imgsim.engine import ExtractOptions
-    from imgsim.features import FeatureParams, resolve_features
+    from imgsim.features import resolve_features
     from imgsim.jobs.extract import extract_gallery, extract_rows, extraction_columns
     from imgsim.output import format_for_path
 
@@ -87,9 +102,16 @@ def extract(
     files = discover_images(paths)
     options = ExtractOptions(
         features=tuple(spec.name for spec in specs),
-        params=FeatureParams(hash_size=hash_size, bins=bins),
+        params=feature_params(
+            hash_size=hash_size,
+            bins=bins,
+            space=space,
+            size=size,
+            crop=crop,
+            glcm_levels=glcm_levels,
+            segments=segments,
+        ),
         max_pixels=max_pixels,
-        max_side=size,
     )
     tally = Tally()
     with open_store(cache, no_cache) as store, progress_bar(len(files), quiet) as progress:

@@ -9,13 +9,9 @@ from typing import Annotated
 import typer
 
 from imgsim.cli.common import (
-    DEFAULT_BINS,
-    DEFAULT_HASH_SIZE,
-    BinsOption,
     CacheOption,
     FeatureOption,
     FormatOption,
-    HashSizeOption,
     NoCacheOption,
     OutOption,
     QuietOption,
@@ -26,6 +22,22 @@ from imgsim.cli.common import (
     handle_errors,
     plural,
     resolve_format,
+)
+from imgsim.cli.feature_options import (
+    DEFAULT_BINS,
+    DEFAULT_GLCM_LEVELS,
+    DEFAULT_HASH_SIZE,
+    DEFAULT_SEGMENTS,
+    BinsOption,
+    Crop,
+    CropOption,
+    GlcmLevelsOption,
+    HashSizeOption,
+    SegmentsOption,
+    SizeOption,
+    Space,
+    SpaceOption,
+    feature_params,
 )
 from imgsim.cli.sets import (
     NEAR_DUPLICATE_RULE,
@@ -83,6 +95,11 @@ def rank(
     skip_bad: SkipBadOption = False,
     hash_size: HashSizeOption = DEFAULT_HASH_SIZE,
     bins: BinsOption = DEFAULT_BINS,
+    size: SizeOption = None,
+    space: SpaceOption = Space.hsv,
+    crop: CropOption = Crop.none,
+    glcm_levels: GlcmLevelsOption = DEFAULT_GLCM_LEVELS,
+    segments: SegmentsOption = DEFAULT_SEGMENTS,
     cache: CacheOption = None,
     no_cache: NoCacheOption = False,
 ) -> None:
@@ -97,7 +114,24 @@ def rank(
     from imgsim.gates import parse_gates
     from imgsim.jobs.search import RANK_KEYS, nearest
 
-    run = set_run("rank", feature, hash_size, bins, workers, cache, no_cache, quiet, skip_bad)
+    run = set_run(
+        "rank",
+        feature,
+        feature_params(
+            hash_size=hash_size,
+            bins=bins,
+            space=space,
+            size=size,
+            crop=crop,
+            glcm_levels=glcm_levels,
+            segments=segments,
+        ),
+        workers,
+        cache,
+        no_cache,
+        quiet,
+        skip_bad,
+    )
     metric = run.distance(distance)
     gates = parse_gates(gate or [], [metric.name])
     reader = SetReader(run)
@@ -141,6 +175,11 @@ def duplicates(
     skip_bad: SkipBadOption = False,
     hash_size: HashSizeOption = DEFAULT_HASH_SIZE,
     bins: BinsOption = DEFAULT_BINS,
+    size: SizeOption = None,
+    space: SpaceOption = Space.hsv,
+    crop: CropOption = Crop.none,
+    glcm_levels: GlcmLevelsOption = DEFAULT_GLCM_LEVELS,
+    segments: SegmentsOption = DEFAULT_SEGMENTS,
     cache: CacheOption = None,
     no_cache: NoCacheOption = False,
 ) -> None:
@@ -151,7 +190,24 @@ def duplicates(
     """
     from imgsim.jobs.search import duplicate_groups
 
-    run = set_run("duplicates", feature, hash_size, bins, workers, cache, no_cache, quiet, skip_bad)
+    run = set_run(
+        "duplicates",
+        feature,
+        feature_params(
+            hash_size=hash_size,
+            bins=bins,
+            space=space,
+            size=size,
+            crop=crop,
+            glcm_levels=glcm_levels,
+            segments=segments,
+        ),
+        workers,
+        cache,
+        no_cache,
+        quiet,
+        skip_bad,
+    )
     metric = run.distance(distance)
     limit = near_duplicate_limit(threshold, metric.name, run)
     if limit is None:

@@ -11,16 +11,12 @@ from typing import TYPE_CHECKING, Annotated, TypedDict
 import typer
 
 from imgsim.cli.common import (
-    DEFAULT_BINS,
-    DEFAULT_HASH_SIZE,
     EXIT_GATE_FAILED,
     EXIT_OK,
     ROW_KEYS,
-    BinsOption,
     CacheOption,
     FeatureOption,
     FormatOption,
-    HashSizeOption,
     NoCacheOption,
     OutOption,
     QuietOption,
@@ -41,6 +37,22 @@ from imgsim.cli.common import (
     resolve_format,
     split_names,
     summary_json,
+)
+from imgsim.cli.feature_options import (
+    DEFAULT_BINS,
+    DEFAULT_GLCM_LEVELS,
+    DEFAULT_HASH_SIZE,
+    DEFAULT_SEGMENTS,
+    BinsOption,
+    Crop,
+    CropOption,
+    GlcmLevelsOption,
+    HashSizeOption,
+    SegmentsOption,
+    SizeOption,
+    Space,
+    SpaceOption,
+    feature_params,
 )
 from imgsim.errors import UsageError
 
@@ -89,8 +101,7 @@ class FeatureRun:
 def set_run(
     command: str,
     feature: list[str] | None,
-    hash_size: int,
-    bins: int,
+    params: FeatureParams,
     workers: int | None,
     cache: Path | None,
     no_cache: bool,
@@ -98,9 +109,6 @@ def set_run(
     skip_bad: bool,
 ) -> FeatureRun:
     """The run of a whole-set ``command`` from its options (the one feature is checked)."""
-    from imgsim.features import FeatureParams
-
-    params = FeatureParams(hash_size=hash_size, bins=bins)
     return FeatureRun(
         resolve_feature(feature, command), params, workers, cache, no_cache, quiet, skip_bad
     )
@@ -241,6 +249,11 @@ def stats(
     skip_bad: SkipBadOption = False,
     hash_size: HashSizeOption = DEFAULT_HASH_SIZE,
     bins: BinsOption = DEFAULT_BINS,
+    size: SizeOption = None,
+    space: SpaceOption = Space.hsv,
+    crop: CropOption = Crop.none,
+    glcm_levels: GlcmLevelsOption = DEFAULT_GLCM_LEVELS,
+    segments: SegmentsOption = DEFAULT_SEGMENTS,
     cache: CacheOption = None,
     no_cache: NoCacheOption = False,
 ) -> None:
@@ -253,7 +266,24 @@ def stats(
 
     if out.suffix.lower() != ".npz":
         raise UsageError(f"--out must name an .npz file, got {out}")
-    run = set_run("stats", feature, hash_size, bins, workers, cache, no_cache, quiet, skip_bad)
+    run = set_run(
+        "stats",
+        feature,
+        feature_params(
+            hash_size=hash_size,
+            bins=bins,
+            space=space,
+            size=size,
+            crop=crop,
+            glcm_levels=glcm_levels,
+            segments=segments,
+        ),
+        workers,
+        cache,
+        no_cache,
+        quiet,
+        skip_bad,
+    )
     reader = SetReader(run)
     reference = reference_stats(paths, **reader.job_arguments)
     reference.save(out)
@@ -295,6 +325,11 @@ def diversity(
     skip_bad: SkipBadOption = False,
     hash_size: HashSizeOption = DEFAULT_HASH_SIZE,
     bins: BinsOption = DEFAULT_BINS,
+    size: SizeOption = None,
+    space: SpaceOption = Space.hsv,
+    crop: CropOption = Crop.none,
+    glcm_levels: GlcmLevelsOption = DEFAULT_GLCM_LEVELS,
+    segments: SegmentsOption = DEFAULT_SEGMENTS,
     cache: CacheOption = None,
     no_cache: NoCacheOption = False,
 ) -> None:
@@ -307,7 +342,24 @@ def diversity(
     from imgsim.gates import parse_gates
     from imgsim.jobs.sets import DIVERSITY_SCORES, diversity_of
 
-    run = set_run("diversity", feature, hash_size, bins, workers, cache, no_cache, quiet, skip_bad)
+    run = set_run(
+        "diversity",
+        feature,
+        feature_params(
+            hash_size=hash_size,
+            bins=bins,
+            space=space,
+            size=size,
+            crop=crop,
+            glcm_levels=glcm_levels,
+            segments=segments,
+        ),
+        workers,
+        cache,
+        no_cache,
+        quiet,
+        skip_bad,
+    )
     metric = run.distance(distance)
     metric.require_hash(run.spec, "--distance")
     limit = near_duplicate_limit(threshold, metric.name, run)
