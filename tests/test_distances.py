@@ -230,6 +230,9 @@ def test_vectors_of_different_lengths_name_both_lengths() -> None:
 # --------------------------------------------------------------------------- properties
 
 HISTOGRAM_DISTANCES = {"chi2", "intersection", "bhattacharyya", "hellinger", "jensenshannon"}
+GENERIC = [name for name, d in DISTANCES.items() if d.feature is None]
+"""The distances of any feature's values; the others (``segments``) read one feature only
+and are tested with it (tests/test_more_hashes.py)."""
 BITS = 64
 """Hash length in the property tests (8 packed bytes, phash's default)."""
 
@@ -263,7 +266,7 @@ def _vector_pair(draw: st.DrawFn, name: str) -> tuple[NDArray[np.generic], NDArr
 def _pairs_for_every_distance() -> st.SearchStrategy[
     tuple[str, tuple[NDArray[np.generic], NDArray[np.generic]]]
 ]:
-    return st.sampled_from(list(DISTANCES)).flatmap(
+    return st.sampled_from(GENERIC).flatmap(
         lambda name: st.tuples(st.just(name), _vector_pair(name))
     )
 
@@ -327,7 +330,7 @@ def test_cosine_with_the_zero_vector_is_zero() -> None:
     assert imgsim.distance("cosine", np.zeros(4), np.ones(4)) == 0.0
 
 
-@pytest.mark.parametrize("name", list(DISTANCES))
+@pytest.mark.parametrize("name", GENERIC)
 def test_declared_range_is_understood(name: str) -> None:
     low, high = _declared_bounds(name)
 
@@ -359,7 +362,7 @@ def test_similarities_do_not_depend_on_the_scale_of_the_vectors(
 
 SIMILARITY_SPAN = {"cosine", "correlation", "intersection"}
 """The span of a similarity is its value on identical vectors; of a distance, its largest."""
-LOWER_IS_CLOSER = [name for name, d in DISTANCES.items() if not d.higher_is_closer]
+LOWER_IS_CLOSER = [name for name in GENERIC if not DISTANCES[name].higher_is_closer]
 FARTHEST_CASES = [
     (name, kind)
     for name in LOWER_IS_CLOSER
@@ -451,7 +454,8 @@ def test_every_distance_has_a_default_threshold_below_its_span(feature: str) -> 
     usable = [
         name
         for name, d in DISTANCES.items()
-        if (not d.needs_bits or spec.kind == "hash")
+        if d.feature in (None, feature)
+        and (not d.needs_bits or spec.kind == "hash")
         and not (name == "intersection" and spec.kind != "histogram")
     ]
     outside = []
