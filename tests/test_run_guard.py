@@ -7,8 +7,6 @@ closed stdout, and SIGINT / SIGTERM sent to the main process at random moments.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import pty
 import random
@@ -23,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_support import csv_rows
 from conftest import load_photo
 from PIL import Image
 
@@ -325,7 +324,7 @@ def test_a_rerun_after_an_interruption_gives_every_row(long_run: Path, tmp_path:
         env=dict(os.environ, IMGSIM_CACHE=str(store)),
         timeout=120,
     )
-    assert len(list(csv.DictReader(io.StringIO(rerun.stdout)))) == 360
+    assert len(csv_rows(rerun.stdout)) == 360
 
 
 def test_a_table_whose_reader_has_gone_exits_0_when_every_gate_passed(
