@@ -480,6 +480,18 @@ def test_extract_writes_colorhash_as_imagehash_s_hex(
     assert _csv_rows(result.stdout)[0]["colorhash"] == str(imagehash.colorhash(_decoded(path)))
 
 
+def test_extract_writes_crop_resistant_as_imagehash_s_text(
+    cli: CliRunnerFn,
+    png_pair: tuple[Path, Path],
+    references: dict[str, tuple[RGB, imagehash.ImageMultiHash]],
+) -> None:
+    path = png_pair[1] / "astronaut.png"
+
+    result = cli("extract", path, "-f", "crop_resistant", "--format", "csv")
+
+    assert _csv_rows(result.stdout)[0]["crop_resistant"] == str(references["astronaut"][1])
+
+
 def test_rank_finds_the_photo_a_crop_was_cut_from(
     cli: CliRunnerFn, png_pair: tuple[Path, Path]
 ) -> None:

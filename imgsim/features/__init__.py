@@ -17,10 +17,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from imgsim.errors import UsageError
-from imgsim.features import color, hashes, keypoints, pixels, shape, texture
+from imgsim.features import color, hashes, keypoints, pixels, segments, shape, texture
 from imgsim.features.spec import FeatureKind, FeatureParams, FeatureSpec
 
-FAMILIES = (hashes, color, texture, shape, keypoints, pixels)
+FAMILIES = (hashes, segments, color, texture, shape, keypoints, pixels)
 """The family modules, in the order ``imgsim list`` shows their features."""
 
 FEATURES: dict[str, FeatureSpec] = {spec.name: spec for family in FAMILIES for spec in family.SPECS}
@@ -70,10 +70,13 @@ def hash_to_hex(packed: NDArray[np.uint8], bits: int) -> str:
 
 
 def output_value(spec: FeatureSpec, value: NDArray[np.generic], params: FeatureParams) -> Any:
-    """A feature value for output: a hex string for hashes, a list of floats otherwise.
+    """A feature value for output: the spec's own text (:attr:`FeatureSpec.to_text`), else
+    a hex string for hashes, a list of floats otherwise.
 
     Floats are written with the shortest decimal that gives back the same float32.
     """
+    if spec.to_text is not None:
+        return spec.to_text(value.astype(np.uint8, copy=False), params)
     if spec.kind == "hash":
         return hash_to_hex(value.astype(np.uint8, copy=False), spec.dim(params))
     # The shortest text is found once per distinct value (histograms repeat a few dozen

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from types import ModuleType
 
 import numpy as np
 from numpy.typing import NDArray
@@ -364,29 +363,7 @@ SPECS += (
         needs_color=True,
         compute=lambda image, p, reduced: color_hash(image),
     ),
-    FeatureSpec(
-        name="crop_resistant",
-        kind="hash",
-        version=1,
-        default_distance="segments",
-        summary="Crop-resistant hash (Jain et al. 2014): a dHash of each of the largest "
-        "bright and dark segments, matched segment to segment.",
-        use_when="copies that were cropped, or pasted into a larger image",
-        uses=("hash_size", "segments"),
-        dim=lambda p: 8 * _segments().stored_bytes(p),
-        # Segments are found on a 300 x 300 reduction, but hashed on crops of the image.
-        work_side=lambda p: None,
-        needs_color=False,
-        compute=lambda image, p, reduced: _segments().crop_resistant_hash(image, p, reduced),
-    ),
 )
-
-
-def _segments() -> ModuleType:
-    """:mod:`imgsim.features.segments`, which imports this module (for dHash)."""
-    from imgsim.features import segments
-
-    return segments
 
 
 def check_params(params: FeatureParams) -> None:

@@ -46,7 +46,7 @@ from PIL import Image, ImageFilter
 
 from imgsim.errors import Argument, ArgumentError
 from imgsim.features.hashes import Pixels, difference_hash
-from imgsim.features.spec import FeatureParams
+from imgsim.features.spec import FeatureParams, FeatureSpec
 from imgsim.images import luma
 
 SEGMENT_THRESHOLD = 128
@@ -232,3 +232,25 @@ def segments_text(value: NDArray[np.uint8]) -> str:
         number = int.from_bytes(packed.tobytes(), "big") >> (packed.size * 8 - bits)
         texts.append(f"{number:0{(bits + 3) // 4}x}")
     return ",".join(texts)
+
+
+SPECS: tuple[FeatureSpec, ...] = (
+    FeatureSpec(
+        name="crop_resistant",
+        kind="hash",
+        version=1,
+        default_distance="segments",
+        summary="Crop-resistant hash (Jain et al. 2014): a dHash of each of the largest "
+        "bright and dark segments, matched segment to segment.",
+        use_when="copies that were cropped, or pasted into a larger image",
+        uses=("hash_size", "segments"),
+        dim=lambda p: 8 * stored_bytes(p),
+        # Segments are found on a 300 x 300 reduction, but hashed on crops of the image.
+        work_side=lambda p: None,
+        needs_color=False,
+        compute=lambda image, p, reduced: crop_resistant_hash(image, p, reduced),
+        # The stored bytes hold a header and empty slots: written as imagehash writes
+        # the hash, its segments' hex.
+        to_text=lambda value, p: segments_text(value),
+    ),
+)

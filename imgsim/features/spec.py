@@ -2,9 +2,9 @@
 
 A feature turns one upright RGB ``uint8`` image into a fixed-length vector: packed
 bits for perceptual hashes, an L1-normalised histogram, or a float32 vector. Each
-family module (:mod:`~imgsim.features.color`, ``texture``, ``shape``, ``keypoints``,
-``hashes``, ``pixels``) lists its features in ``SPECS``; :mod:`imgsim.features` gathers
-them into the one registry.
+family module (:mod:`~imgsim.features.color`, ``texture``, ``gabor``, ``shape``,
+``keypoints``, ``hashes``, ``segments``, ``pixels``) lists its features in ``SPECS``;
+:mod:`imgsim.features` gathers them into the one registry.
 """
 
 from __future__ import annotations
@@ -131,6 +131,10 @@ class FeatureSpec:
     working: bool = False
     """The feature reads the square working image (``params.work_size`` per side, RGB),
     which every such feature of a run shares: one decode, one resize."""
+    to_text: Callable[[NDArray[np.uint8], FeatureParams], str] | None = None
+    """How a stored hash is written in the output, where its hex would mislead
+    (``crop_resistant``: its segments' hashes, as imagehash writes them); ``None``: the
+    hex of its bits."""
 
     def extract(
         self, image: NDArray[np.uint8], params: FeatureParams, *, reduced: bool = False
