@@ -125,6 +125,30 @@ def pairwise_intersection(x: Matrix, y: Matrix) -> Matrix:
     return _blocked(lambda a, b: np.minimum(a, b).sum(axis=-1))(x, y)
 
 
+def _of_distributions(
+    pairwise: Callable[[Matrix, Matrix], Matrix],
+) -> Callable[[Matrix, Matrix], Matrix]:
+    """A distance between distributions, NaN (not computed) for each row of ``x`` or
+    ``y`` that holds a negative value: square roots and logarithms of probabilities
+    have no value there (SciPy's jensenshannon gives NaN or inf, OpenCV's Bhattacharyya
+    a number that means nothing). Signed features (hu, sift_vlad, the skew of
+    color_moments, glcm's correlation) can hold them."""
+
+    def of_distributions(x: Matrix, y: Matrix) -> Matrix:
+        negative_x, negative_y = (x < 0).any(axis=1), (y < 0).any(axis=1)
+        if not (negative_x.any() or negative_y.any()):
+            return pairwise(x, y)
+        with np.errstate(invalid="ignore", divide="ignore"):  # rows that are all 0 now
+            result = pairwise(np.maximum(x, 0.0), np.maximum(y, 0.0))
+        result[negative_x, :] = np.nan
+        result[:, negative_y] = np.nan
+        return result
+
+    of_distributions.__doc__ = pairwise.__doc__
+    return of_distributions
+
+
+@_of_distributions
 def pairwise_bhattacharyya(x: Matrix, y: Matrix) -> Matrix:
     """OpenCV HISTCMP_BHATTACHARYYA: sqrt(1 - sum(sqrt(a b)) / sqrt(sum(a) sum(b)))."""
     overlap = np.sqrt(x) @ np.sqrt(y).T
@@ -133,6 +157,7 @@ def pairwise_bhattacharyya(x: Matrix, y: Matrix) -> Matrix:
     return np.asarray(np.sqrt(np.maximum(1.0 - overlap * scale, 0.0)), dtype=np.float64)
 
 
+@_of_distributions
 def pairwise_hellinger(x: Matrix, y: Matrix) -> Matrix:
     """||sqrt(a) - sqrt(b)||_2 / sqrt(2): in [0, 1] for L1-normalised histograms."""
     return np.asarray(pairwise_euclidean(np.sqrt(x), np.sqrt(y)) / np.sqrt(2.0), dtype=np.float64)
@@ -175,6 +200,7 @@ def pairwise_chi2(x: Matrix, y: Matrix) -> Matrix:
     return _blocked(_chi2_kernel)(x, y)
 
 
+@_of_distributions
 def pairwise_jensenshannon(x: Matrix, y: Matrix) -> Matrix:
     """SciPy's Jensen-Shannon distance."""
     return _blocked(_jensenshannon_kernel)(x, y)

@@ -299,16 +299,18 @@ for _metric in (
         Span(1.0, None), _everywhere(1 / 4), on_histograms=True,
     ),
     _distance(
-        "bhattacharyya", "lower", (0, 1), "Bhattacharyya (OpenCV HISTCMP_BHATTACHARYYA).",
+        "bhattacharyya", "lower", (0, 1),
+        "Bhattacharyya (OpenCV HISTCMP_BHATTACHARYYA); NaN on negative values.",
         _UNIT, NearDuplicate(1 / 3, 1 / 4, 1 / 64),
     ),
     _distance(
-        "hellinger", "lower", (0, 1), "Hellinger distance.",
+        "hellinger", "lower", (0, 1), "Hellinger distance; NaN on negative values.",
         Span(1.0, lambda d: math.sqrt(d / 2)), NearDuplicate(1 / 3, 1 / 4, 1 / 20),
         on_histograms=True,
     ),
     _distance(
-        "jensenshannon", "lower", (0, SQRT_LN2), "Jensen-Shannon distance (SciPy).",
+        "jensenshannon", "lower", (0, SQRT_LN2),
+        "Jensen-Shannon distance (SciPy); NaN on negative values.",
         Span(SQRT_LN2, lambda d: SQRT_LN2), NearDuplicate(1 / 3, 1 / 4, 1 / 64),
     ),
     _distance(
