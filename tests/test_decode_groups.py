@@ -159,9 +159,9 @@ def test_a_bad_file_is_not_decoded_for_each_feature(
 ) -> None:
     import imgsim.decoding
     from imgsim.engine import extract_file
+    from imgsim.images import decode_upright_rgb as decode
 
     calls: list[Path] = []
-    decode = imgsim.decoding.decode_upright_rgb
 
     def counted(path: Path, **options: object) -> object:
         calls.append(path)
