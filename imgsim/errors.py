@@ -169,7 +169,8 @@ class StatisticsMismatch(ArgumentError):
         super().__init__(template, *arguments)
         self.feature = feature
         self.options = options
-        params = ", ".join(map(python_words, options))
+        # Python keywords: string values quoted (space='hsv'), as the call must be typed.
+        params = ", ".join(f"{option.name}={option.value!r}" for option in options)
         self.args = (
             f"{self.worded(python_words)}; rebuild them with "
             f"ReferenceStats.from_folder(REF, {feature!r}, FeatureParams({params}))",

@@ -139,8 +139,10 @@ class ReferenceStats:
         """Refuse vectors of another feature, other options or another feature version."""
         spec = get_feature(feature)
         wanted = (spec.name, spec.param_values(params), spec.version)
-        if wanted != (self.feature, self.params, self.version):
-            made = [Argument(name, value) for name, value in self.params.items()]
+        recorded = self._recorded_values(spec)
+        if wanted != (self.feature, recorded, self.version):
+            values = self.params if recorded is None else recorded
+            made = [Argument(name, value) for name, value in values.items()]
             asked = [Argument(name, value) for name, value in wanted[1].items()]
             raise StatisticsMismatch(
                 f"the reference statistics were made with {_describe(self.feature, made)} "
@@ -150,6 +152,17 @@ class ReferenceStats:
                 feature=spec.name,
                 options=tuple(asked),
             )
+
+    def _recorded_values(self, spec: FeatureSpec) -> dict[str, ParamValue] | None:
+        """The recorded options as ``spec`` reads them now: an option recorded before it
+        existed (``space`` of color_hist) counts as its default; ``None`` when the
+        recorded ones are no options of ``spec`` or no valid values."""
+        if spec.name != self.feature:
+            return None
+        try:
+            return spec.param_values(FeatureParams.from_values(self.params))
+        except ValueError:
+            return None
 
     def save(self, path: str | Path) -> None:
         """Write an ``.npz`` (atomically) that :meth:`load` reads back exactly: features and

@@ -7,6 +7,7 @@ name the argument and the value it received (DESIGN.md, STYLE.md).
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import signal
@@ -22,6 +23,8 @@ from PIL import Image
 
 import imgsim
 from imgsim.errors import UsageError
+from imgsim.features import output_value
+from imgsim.metrics.distances import DISTANCES
 
 RGB = NDArray[np.uint8]
 
@@ -190,13 +193,41 @@ def test_statistics_of_other_bins_are_refused_naming_the_arguments() -> None:
     version = imgsim.FEATURES["color_hist"].version
 
     message = (
-        f"the reference statistics were made with color_hist (bins=4) version {version}, "
-        f"not color_hist (bins=8) version {version}; rebuild them with "
-        "ReferenceStats.from_folder(REF, 'color_hist', FeatureParams(bins=8))"
+        f"the reference statistics were made with color_hist (bins=4, space=hsv) version "
+        f"{version}, not color_hist (bins=8, space=hsv) version {version}; rebuild them with "
+        "ReferenceStats.from_folder(REF, 'color_hist', FeatureParams(bins=8, space='hsv'))"
     )
 
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         stats.check_compatible("color_hist", imgsim.FeatureParams(bins=8))
+
+
+@pytest.fixture
+def stats_before_space(tmp_path: Path) -> imgsim.ReferenceStats:
+    """color_hist statistics as imgsim wrote them before color_hist had ``space``: its
+    ``_meta`` records ``{"bins": 8}`` only."""
+    path = tmp_path / "stats.npz"
+    _color_hist_stats().save(path)
+    with np.load(path, allow_pickle=False) as saved:
+        arrays = {name: saved[name] for name in saved.files}
+    meta = json.loads(str(arrays["_meta"]))
+    meta["params"] = {"bins": 8}
+    arrays["_meta"] = np.array(json.dumps(meta))
+    np.savez(path, **arrays)
+    return imgsim.ReferenceStats.load(path)
+
+
+def test_statistics_recorded_before_an_option_existed_count_as_its_default(
+    stats_before_space: imgsim.ReferenceStats,
+) -> None:
+    stats_before_space.check_compatible("color_hist", imgsim.FeatureParams(space="hsv"))
+
+
+def test_statistics_recorded_before_an_option_existed_are_refused_for_another_value(
+    stats_before_space: imgsim.ReferenceStats,
+) -> None:
+    with pytest.raises(ValueError, match=r"not color_hist \(bins=8, space=lab\)"):
+        stats_before_space.check_compatible("color_hist", imgsim.FeatureParams(space="lab"))
 
 
 # --------------------------------------------------------------------------- load_image
@@ -273,10 +304,13 @@ def cli_features(large_files: dict[str, Path]) -> dict[str, list[object]]:
 
 
 def _as_written(feature: str, values: NDArray[np.generic]) -> list[object]:
-    """The API's values in the CLI's form: hashes as hex, vectors as the bits of each float32."""
+    """The API's values in the CLI's form: hashes as their text (hex of the feature's
+    bits, which need not fill whole bytes: colorhash has 42), vectors as the bits of
+    each float32."""
     spec = imgsim.FEATURES[feature]
     if spec.kind == "hash":
-        return [imgsim.hash_to_hex(row, row.size * 8) for row in values.astype(np.uint8)]
+        params = imgsim.FeatureParams()
+        return [output_value(spec, row, params) for row in values.astype(np.uint8)]
     return [row.view(np.uint32).tolist() for row in values.astype(np.float32)]
 
 
@@ -305,10 +339,18 @@ def _pair_metrics() -> list[str]:
     ]
     for row in rows:
         if row["type"].startswith("feature"):
-            is_hash = row["type"].startswith("feature (hash)")
             metrics.append(row["name"])
-            metrics += [f"{row['name']}:{d}" for d in distances if is_hash or d != "hamming"]
+            metrics += [f"{row['name']}:{d}" for d in distances if _reads(d, row["name"])]
     return metrics
+
+
+def _reads(distance: str, feature: str) -> bool:
+    """Whether the distance accepts the feature's values: hamming hashes only, a
+    distance of one feature (segments) that feature only."""
+    metric = DISTANCES[distance]
+    if metric.needs_bits and imgsim.FEATURES[feature].kind != "hash":
+        return False
+    return metric.feature in (None, feature)
 
 
 @pytest.mark.parametrize(
@@ -330,8 +372,15 @@ def test_compare_of_large_jpeg_paths_equals_the_cli_bit_for_bit(
     )
     (row,) = json.loads(output)["rows"]
     printed = {name: float(row[name]) if row[name] == "inf" else row[name] for name in metrics}
+    scores = imgsim.compare(large_files[a], large_files[b], metrics=metrics)
 
-    assert imgsim.compare(large_files[a], large_files[b], metrics=metrics) == printed
+    assert {name: _as_json(value) for name, value in scores.items()} == printed
+
+
+def _as_json(value: float | int | None) -> float | int | None:
+    """A score as JSON holds it: a value that was not computed (NaN in Python, e.g. a
+    distance between distributions on a signed feature such as hu) is null."""
+    return None if isinstance(value, float) and math.isnan(value) else value
 
 
 def test_hash_to_hex_of_an_extracted_phash_is_imagehash_text(chelsea_png: Path) -> None:
