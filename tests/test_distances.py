@@ -472,3 +472,22 @@ def test_jensenshannon_of_a_subnormal_bin_is_finite() -> None:
     # SciPy gives inf here: half of the smallest subnormal rounds to 0.
     u, v = np.array([1.0, 5e-324, 0.0]), np.array([1.0, 0.0, 0.0])
     assert imgsim.distance("jensenshannon", u, v) == pytest.approx(0.0, abs=1e-150)
+
+
+DISTRIBUTION_DISTANCES = ["bhattacharyya", "hellinger", "jensenshannon"]
+"""Square roots and logarithms of probabilities: no value on a negative one."""
+
+
+@pytest.mark.parametrize("name", DISTRIBUTION_DISTANCES)
+def test_a_distance_between_distributions_of_a_signed_vector_is_nan(name: str) -> None:
+    assert math.isnan(imgsim.distance(name, [0.5, -0.1, 0.6], [0.2, 0.3, 0.5]))
+
+
+@pytest.mark.parametrize("name", DISTRIBUTION_DISTANCES)
+def test_a_signed_row_leaves_the_other_rows_their_reference_values(name: str) -> None:
+    x = np.array([[0.5, -0.1, 0.6], [0.2, 0.3, 0.5]])
+    y = np.array([[0.1, 0.1, 0.8]])
+
+    ours = imgsim.pairwise(name, x, y)[1, 0]
+
+    assert ours == pytest.approx(REFERENCES[name](x[1], y[0]), rel=REL)
