@@ -8,6 +8,7 @@ identity, non-negativity and the range each entry of the registry declares.
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Callable
 
@@ -18,12 +19,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from numpy.typing import NDArray
+from PIL import Image
 from scipy.spatial import distance as scipy_distance
 
 import imgsim
 from imgsim.errors import UsageError
-from imgsim.features import FeatureKind, FeatureParams, get_feature
+from imgsim.features import FEATURES, FeatureKind, FeatureParams, get_feature
 from imgsim.metrics.distances import DISTANCES, near_duplicate_threshold
+from imgsim.metrics.near_duplicates import MEASURED
 
 Vector = NDArray[np.float64]
 Reference = Callable[[Vector, Vector], float]
@@ -492,3 +495,138 @@ def test_a_signed_row_leaves_the_other_rows_their_reference_values(name: str) ->
     ours = imgsim.pairwise(name, x, y)[1, 0]
 
     assert ours == pytest.approx(REFERENCES[name](x[1], y[0]), rel=REL)
+
+
+# --------------------------------------------------------------------------- photo near-duplicates
+
+NEAR_PHOTOS = ("astronaut", "chelsea", "coffee", "camera", "coins")
+"""Photographs of bench/near_duplicates.py's calibration, two of them gray (their colour
+features differ least)."""
+EDITS: dict[str, Callable[[NDArray[np.uint8]], NDArray[np.uint8]]] = {
+    "jpeg75": lambda pixels: _jpeg75(pixels),
+    "half": lambda pixels: np.asarray(
+        Image.fromarray(pixels).resize(
+            (pixels.shape[1] // 2, pixels.shape[0] // 2), Image.Resampling.LANCZOS
+        )
+    ),
+}
+"""The edits of the calibration: a JPEG re-encode at quality 75, a half-size Lanczos resize."""
+
+
+def _jpeg75(pixels: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="JPEG", quality=75)
+    return np.asarray(Image.open(io.BytesIO(buffer.getvalue())).convert("RGB"))
+
+
+def _default_threshold_cases() -> list[tuple[str, str]]:
+    """Every feature with a default threshold for some distance: the measured ones, and
+    the span rule's on each other feature's default distance."""
+    cases = [(name, d) for name, measured in MEASURED.items() for d in measured.thresholds]
+    for name, spec in FEATURES.items():
+        default = near_duplicate_threshold(spec.default_distance, spec, FeatureParams())
+        if name not in MEASURED and default is not None:
+            cases.append((name, spec.default_distance))
+    return cases
+
+
+@pytest.fixture(scope="module")
+def edited_photos(photos: dict[str, NDArray[np.uint8]]) -> dict[str, list[NDArray[np.uint8]]]:
+    originals = [photos[name] for name in NEAR_PHOTOS]
+    edited = {label: [edit(pixels) for pixels in originals] for label, edit in EDITS.items()}
+    return {"original": originals, **edited}
+
+
+@pytest.fixture(scope="module")
+def photo_values(
+    edited_photos: dict[str, list[NDArray[np.uint8]]],
+) -> Callable[[str], dict[str, NDArray[np.generic]]]:
+    """Feature values of the photographs and their copies, computed once per feature."""
+    computed: dict[str, dict[str, NDArray[np.generic]]] = {}
+
+    def values(feature: str) -> dict[str, NDArray[np.generic]]:
+        if feature not in computed:
+            computed[feature] = {
+                label: imgsim.extract(images, feature) for label, images in edited_photos.items()
+            }
+        return computed[feature]
+
+    return values
+
+
+def _distances(
+    distance: str, feature: str, a: NDArray[np.generic], b: NDArray[np.generic]
+) -> Vector:
+    spec = get_feature(feature)
+    if spec.kind == "hash" and not DISTANCES[distance].needs_bits:
+        a, b = spec.vectors(a), spec.vectors(b)
+    return imgsim.pairwise(distance, a, b)
+
+
+@pytest.mark.parametrize(("feature", "distance"), _default_threshold_cases())
+def test_edited_copies_of_a_photograph_are_within_the_default_threshold(
+    feature: str, distance: str, photo_values: Callable[[str], dict[str, NDArray[np.generic]]]
+) -> None:
+    values = photo_values(feature)
+    threshold = near_duplicate_threshold(distance, get_feature(feature), FeatureParams())
+    assert threshold is not None
+
+    apart = [
+        f"{NEAR_PHOTOS[index]} {label}: {value:.4g}"
+        for label in EDITS
+        for index, value in enumerate(
+            np.diag(_distances(distance, feature, values["original"], values[label]))
+        )
+        if not DISTANCES[distance].is_within(float(value), threshold)
+    ]
+    assert apart == []
+
+
+@pytest.mark.parametrize(("feature", "distance"), _default_threshold_cases())
+def test_different_photographs_are_outside_the_default_threshold(
+    feature: str, distance: str, photo_values: Callable[[str], dict[str, NDArray[np.generic]]]
+) -> None:
+    originals = photo_values(feature)["original"]
+    threshold = near_duplicate_threshold(distance, get_feature(feature), FeatureParams())
+    assert threshold is not None
+    scores = _distances(distance, feature, originals, originals)
+
+    within = [
+        f"{NEAR_PHOTOS[i]} and {NEAR_PHOTOS[j]}: {scores[i, j]:.4g}"
+        for i in range(len(NEAR_PHOTOS))
+        for j in range(i + 1, len(NEAR_PHOTOS))
+        if DISTANCES[distance].is_within(float(scores[i, j]), threshold)
+    ]
+    assert within == []
+
+
+SPAN_RULE_FEATURES = [
+    name for name, spec in FEATURES.items() if name not in MEASURED and spec.kind != "hash"
+]
+"""Features whose thresholds follow the span rule, which holds on values in [0, 1]."""
+
+
+@pytest.mark.parametrize("feature", SPAN_RULE_FEATURES)
+def test_span_rule_features_have_values_in_the_unit_interval(
+    feature: str, photo_values: Callable[[str], dict[str, NDArray[np.generic]]]
+) -> None:
+    values = photo_values(feature)["original"]
+
+    assert np.all((values >= 0.0) & (values <= 1.0))
+
+
+@pytest.mark.parametrize(
+    "feature", [name for name in SPAN_RULE_FEATURES if FEATURES[name].kind == "histogram"]
+)
+def test_span_rule_histograms_sum_to_1(
+    feature: str, photo_values: Callable[[str], dict[str, NDArray[np.generic]]]
+) -> None:
+    sums = photo_values(feature)["original"].astype(np.float64).sum(axis=1)
+
+    np.testing.assert_allclose(sums, 1.0, rtol=1e-5)
+
+
+def test_lbp_has_no_default_threshold() -> None:
+    spec = get_feature("lbp")
+
+    assert near_duplicate_threshold(spec.default_distance, spec, FeatureParams()) is None

@@ -68,7 +68,9 @@ if TYPE_CHECKING:
 NEAR_DUPLICATE_RULE = (
     "a fraction of the largest value the distance can take on the feature: 1/16 (hamming: a "
     "sixteenth of the bits) unless re-encoded and resized photographs called for another "
-    "(chi2 on color_hist: 0.125); similarities at least 0.95 (cosine, correlation)"
+    "(chi2 on color_hist: 0.125); similarities at least 0.95 (cosine, correlation); "
+    "features of other scales: thresholds measured on photographs (gabor euclidean 0.007), "
+    "for some distances only"
 )
 """The default near-duplicate threshold (``near_duplicate_threshold``) in words."""
 
@@ -385,9 +387,13 @@ def near_duplicate_limit(threshold: float | None, distance: str, run: FeatureRun
 
 def no_default_threshold(distance: str, feature: str) -> str:
     """Why a near-duplicate threshold must be given for this distance and feature."""
+    from imgsim.features import get_feature
+    from imgsim.metrics.distances import no_threshold_reason
+
+    reason = no_threshold_reason(distance, get_feature(feature))
     return (
-        f"{distance} has no default near-duplicate threshold on {feature} (its value on "
-        "identical vectors depends on the vector); pass --threshold"
+        f"{distance} has no default near-duplicate threshold on {feature} ({reason}); "
+        "pass --threshold"
     )
 
 

@@ -249,24 +249,42 @@ def distance(name: str, u: object, v: object) -> float:
 def near_duplicate_threshold(
     distance: str, spec: FeatureSpec, params: FeatureParams
 ) -> float | None:
-    """The default near-duplicate threshold of ``distance`` on feature ``spec``.
+    """The default near-duplicate threshold of ``distance`` on feature ``spec``, ``None``
+    where there is none (:func:`no_threshold_reason` says why).
 
-    Two images are near-duplicates when their distance is within a fraction of the
-    largest value the distance can take on that feature's values (all features have
-    values in [0, 1], histograms sum to 1), or their similarity within that fraction
-    of its value on identical vectors. The fraction is 1/16 (4 of the 64 bits of a
-    hash) unless measurements on real photographs chose another for a distance (its
+    On features whose values lie in [0, 1] (hashes, ``color_hist``, ``thumb``;
+    histograms summing to 1), two images are near-duplicates when their distance is
+    within a fraction of the largest value the distance can take on that feature's
+    values (its :class:`Span`), or their similarity within that fraction of its value
+    on identical vectors. The fraction is 1/16 (4 of the 64 bits of a hash) unless
+    measurements on real photographs chose another for a distance (its
     :class:`NearDuplicate`; cosine and correlation: at least 0.95; chi2 on histograms:
-    0.125). ``None`` where the distance has no fixed scale on the feature
-    (``intersection`` of vectors that are not histograms).
+    0.125). Features with values of other scales have thresholds measured on
+    photographs instead (:mod:`imgsim.metrics.near_duplicates`), for some distances only.
     """
+    from imgsim.metrics.near_duplicates import MEASURED
+
     metric = get_distance(distance)
-    dim = spec.dim(params)
-    span = metric.span.on(spec.kind, dim)
+    if spec.name in MEASURED:
+        return MEASURED[spec.name].thresholds.get(metric.name)
+    span = metric.span.on(spec.kind, spec.dim(params))
     if span is None:
         return None
     fraction = metric.near_duplicate.fraction(spec.kind)
     return span * (1.0 - fraction) if metric.higher_is_closer else span * fraction
+
+
+def no_threshold_reason(distance: str, spec: FeatureSpec) -> str:
+    """Why ``distance`` has no default near-duplicate threshold on ``spec`` (where
+    :func:`near_duplicate_threshold` is ``None``)."""
+    from imgsim.metrics.near_duplicates import MEASURED
+
+    metric = get_distance(distance)
+    if spec.name in MEASURED:
+        return MEASURED[spec.name].without
+    if metric.feature is not None:
+        return "its largest value is the number of segments of the first image"
+    return "its value on identical vectors depends on the vector"
 
 
 __all__ = [
@@ -277,5 +295,6 @@ __all__ = [
     "distance",
     "get_distance",
     "near_duplicate_threshold",
+    "no_threshold_reason",
     "pairwise",
 ]

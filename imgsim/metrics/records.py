@@ -96,11 +96,15 @@ class Metric:
 
 @dataclass(frozen=True)
 class Span:
-    """The scale of a distance on feature values: the largest value it can take (for a
-    similarity: its value on identical vectors), ``None`` where it has none.
+    """The scale of a distance on feature values in [0, 1]: the largest value it can take
+    (for a similarity: its value on identical vectors), ``None`` where it has none.
 
-    Every feature's values lie in [0, 1]; histograms also sum to 1. ``box`` gives the
-    span on d values in [0, 1] (hash bits, thumbnails) as a function of d.
+    ``histogram`` is the span on histograms that sum to 1; ``box`` gives the span on d
+    values in [0, 1] (hash bits, thumbnails) as a function of d. Only features whose
+    values lie there (the hashes, ``color_hist``, ``thumb``) take their default
+    near-duplicate thresholds from it; features of other scales (lbp's two histograms
+    sum to 2, glcm's contrast reaches (levels - 1)^2, hu and sift_vlad are signed) have
+    thresholds measured on photographs instead (:mod:`imgsim.metrics.near_duplicates`).
     """
 
     histogram: float | None
