@@ -219,7 +219,9 @@ for _metric in (
 ):  # fmt: skip
     register(_metric)
 
-# Spans of the distances on feature values (all in [0, 1]; histograms sum to 1).
+# Spans of the distances on feature values in [0, 1] (histograms summing to 1): the
+# hashes, color_hist and thumb. Features of other scales have measured thresholds in
+# imgsim/metrics/near_duplicates.py instead.
 _SQRT2 = math.sqrt(2.0)
 _UNIT = Span(1.0, lambda d: 1.0)
 _LENGTH = Span(2.0, float)  # manhattan, sqeuclidean: disjoint histograms; 0s against 1s
