@@ -7,13 +7,19 @@ from typing import TYPE_CHECKING, Any
 from imgsim.cli.common import FormatOption, app, emit, handle_errors, resolve_format
 
 if TYPE_CHECKING:
+    from imgsim.features import FeatureParams, FeatureSpec
     from imgsim.metrics.records import Metric
 
 
 @app.command("list", epilog="Example: imgsim list --format csv")
 @handle_errors
 def list_(fmt: FormatOption = None) -> None:
-    """Every feature, metric and distance: dimension, direction, range, and when to use it."""
+    """Every feature, metric and distance: dimension, direction, range, and when to use it.
+
+    Features: dimension, default distance, options (each with its default and flag)
+    and when to use them; a distance that reads one feature only is named as it is
+    given to -m: FEATURE:DISTANCE.
+    """
     from imgsim.features import DEFAULT_FEATURE, FEATURES, FeatureParams
     from imgsim.metrics.registry import REGISTRY
 
@@ -24,24 +30,23 @@ def list_(fmt: FormatOption = None) -> None:
             "type": f"feature ({spec.kind}{_DEFAULT if spec.name == DEFAULT_FEATURE else ''})",
             "dim": spec.dim(params),
             "direction": f"default distance: {spec.default_distance}",
-            "options": ", ".join(
-                f"{p.replace('_', ' ')} (--{p.replace('_', '-')})" for p in spec.uses
-            ),
+            "options": _options(spec, params),
+            "use_when": spec.use_when,
             "description": spec.summary,
         }
         for spec in FEATURES.values()
     ]
     rows += [
         {
-            "name": " | ".join((metric.name, *metric.aliases)),
+            "name": " | ".join((_named(metric), *metric.aliases)),
             "type": _TYPES.get(metric.kind, f"metric ({metric.kind})"),
             "direction": metric.direction_text,
             "range": metric.range,
-            "description": metric.summary + _USE.get(metric.kind, "").format(metric.name),
+            "description": metric.summary + _use(metric),
         }
         for metric in sorted(REGISTRY.values(), key=_listing_order)
     ]
-    columns = ["name", "type", "dim", "direction", "range", "options", "description"]
+    columns = ["name", "type", "dim", "direction", "range", "options", "use_when", "description"]
     emit(iter(rows), columns, resolve_format(fmt, None), None)
 
 
@@ -62,5 +67,26 @@ def _listing_order(metric: Metric) -> int:
     return list(_TYPES).index(metric.kind) if metric.kind in _TYPES else len(_TYPES)
 
 
-_USE = {"distance": "  Use as FEATURE:{}."}
-"""How the command line names a metric of the kind, after its summary."""
+def _use(metric: Metric) -> str:
+    """How the command line names a distance, after its summary: ``FEATURE:chi2``, or
+    ``crop_resistant:segments`` for a distance of one feature."""
+    if metric.kind != "distance":
+        return ""
+    named = _named(metric)
+    return f"  Use as {named if ':' in named else 'FEATURE:' + named}."
+
+
+def _options(spec: FeatureSpec, params: FeatureParams) -> str:
+    """The options a feature reads, each with its default and flag: ``hash size 8
+    (--hash-size)``; ``size`` is the side of the working image."""
+    return ", ".join(
+        f"{name.replace('_', ' ')} {value} (--{name.replace('_', '-')})"
+        for name, value in spec.param_values(params).items()
+    )
+
+
+def _named(metric: Metric) -> str:
+    """A metric's name in the listing: ``crop_resistant:segments`` for a distance of one
+    feature, as ``-m`` takes it."""
+    feature: str | None = getattr(metric, "feature", None)
+    return f"{feature}:{metric.name}" if feature is not None else metric.name
