@@ -377,9 +377,11 @@ def diversity(
 
 
 def near_duplicate_limit(threshold: float | None, distance: str, run: FeatureRun) -> float | None:
-    """The threshold given, else the library's default for the distance on the feature."""
+    """The threshold given, else the library's default for the distance on the feature;
+    a distance that cannot read the feature is refused first."""
     from imgsim.metrics.distances import near_duplicate_threshold
 
+    run.distance(distance).require_hash(run.spec, "--distance")
     if threshold is not None:
         return threshold
     return near_duplicate_threshold(distance, run.spec, run.params)
