@@ -180,8 +180,8 @@ def test_a_stats_file_of_another_feature_is_refused_saying_how_to_rebuild_it(
 
     assert result.stderr == (
         f"imgsim: the reference statistics were made with thumb version {thumb.version}, "
-        f"not color_hist (--bins 8) version {color_hist.version}; rebuild them with "
-        "`imgsim stats REF -f color_hist --bins 8 --out FILE.npz`\n"
+        f"not color_hist (--bins 8, --space hsv) version {color_hist.version}; rebuild them with "
+        "`imgsim stats REF -f color_hist --bins 8 --space hsv --out FILE.npz`\n"
     )
 
 
@@ -204,9 +204,9 @@ def test_a_stats_file_with_other_bins_is_refused_saying_how_to_rebuild_it(
     result = _against_stats_of(cli, image_sets, stats, "-f", "color_hist", "--bins", "4")
 
     assert result.stderr == (
-        f"imgsim: the reference statistics were made with color_hist (--bins 4) version "
-        f"{version}, not color_hist (--bins 8) version {version}; rebuild them with "
-        "`imgsim stats REF -f color_hist --bins 8 --out FILE.npz`\n"
+        f"imgsim: the reference statistics were made with color_hist (--bins 4, --space hsv) "
+        f"version {version}, not color_hist (--bins 8, --space hsv) version {version}; rebuild "
+        "them with `imgsim stats REF -f color_hist --bins 8 --space hsv --out FILE.npz`\n"
     )
 
 

@@ -96,6 +96,8 @@ def test_every_distance_has_a_default_threshold_that_finds_the_copies(
 ) -> None:
     failing = []
     for name, metric in DISTANCES.items():
+        if metric.feature is not None:
+            continue  # a distance of one feature's values (segments: crop_resistant)
         feature = "phash" if metric.needs_bits else "color_hist"
         result = run_imgsim(
             "duplicates", photo_set, "-f", feature, "-d", name, "--format", "csv", "-j", "1",

@@ -190,8 +190,8 @@ def test_fd_against_wide_statistics_names_the_dimension_and_the_limit(
 ) -> None:
     _, stats = wide_stats
     expected = (
-        "imgsim: fd needs the covariance of each set, and color_hist (bins 64) has 262,144 "
-        "dimensions, more than the 4,096 imgsim computes a covariance for (128 MiB); use "
+        "imgsim: fd needs the covariance of each set, and color_hist (bins 64, space hsv) has "
+        "262,144 dimensions, more than the 4,096 imgsim computes a covariance for (128 MiB); use "
         "fewer bins, or kid, precision, recall, density or coverage, which need no covariance"
     )
 
