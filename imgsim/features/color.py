@@ -127,6 +127,7 @@ SPECS: tuple[FeatureSpec, ...] = (
         work_side=lambda p: None,
         needs_color=True,
         compute=lambda image, p, reduced: color_moments(image),
+        signed=True,
         working=True,
     ),
 )

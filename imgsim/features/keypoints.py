@@ -194,6 +194,7 @@ SPECS: tuple[FeatureSpec, ...] = (
         work_side=lambda p: None,
         needs_color=True,
         compute=lambda image, p, reduced: sift_vlad(image),
+        signed=True,
         working=True,
     ),
 )

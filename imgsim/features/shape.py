@@ -199,6 +199,7 @@ SPECS: tuple[FeatureSpec, ...] = (
         work_side=lambda p: None,
         needs_color=True,
         compute=lambda image, p, reduced: hu_features(luma(image)),
+        signed=True,
         working=True,
     ),
 )

@@ -128,6 +128,8 @@ class FeatureSpec:
     luma array, and files are decoded to their luma for it."""
     compute: Compute
     """``(image, params, reduced)`` to the feature; see :meth:`extract`."""
+    signed: bool = False
+    """Values may be negative: distances between distributions refuse the feature."""
     working: bool = False
     """The feature reads the square working image (``params.work_size`` per side, RGB),
     which every such feature of a run shares: one decode, one resize."""

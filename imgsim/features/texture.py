@@ -239,6 +239,7 @@ SPECS: tuple[FeatureSpec, ...] = (
         work_side=lambda p: None,
         needs_color=True,
         compute=_glcm_feature,
+        signed=True,
         working=True,
     ),
 )

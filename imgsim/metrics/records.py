@@ -149,6 +149,9 @@ class Distance(Metric):
     feature: str | None = None
     """The one feature whose values the distance reads (``segments``: ``crop_resistant``);
     ``None``: any feature of the right kind."""
+    distributions: bool = False
+    """Compares distributions (square roots or logarithms of the values): it refuses
+    features whose values may be negative (:attr:`FeatureSpec.signed`)."""
 
     @property
     def higher_is_closer(self) -> bool:
@@ -175,6 +178,17 @@ class Distance(Metric):
             raise UsageError(
                 f"{argument} {self.name} works on {self.feature} only, not on {spec.name}"
             )
+        if self.signed_refusal(spec):
+            raise UsageError(f"{argument} {self.signed_refusal(spec)}")
+
+    def signed_refusal(self, spec: FeatureSpec) -> str | None:
+        """Why this distance cannot compare ``spec``'s values as distributions, if it cannot."""
+        if self.distributions and spec.signed:
+            return (
+                f"{self.name} compares distributions, and {spec.name} has negative values: "
+                "use euclidean or cosine"
+            )
+        return None
 
     @overload
     def is_within(self, values: float, threshold: float) -> bool: ...

@@ -149,12 +149,13 @@ def _distance(
     note: str = "",
     module: str = "imgsim.metrics.distances",
     feature: str | None = None,
+    distributions: bool = False,
 ) -> Distance:
     return Distance(
         name=name, direction=direction, low=bounds[0], high=bounds[1], summary=summary,
         function=Deferred(module, f"pairwise_{name}"), span=span,
         near_duplicate=near_duplicate, aliases=aliases, range_on_histograms=on_histograms,
-        needs_bits=needs_bits, range_note=note, feature=feature,
+        needs_bits=needs_bits, range_note=note, feature=feature, distributions=distributions,
     )  # fmt: skip
 
 
@@ -303,17 +304,18 @@ for _metric in (
     _distance(
         "bhattacharyya", "lower", (0, 1),
         "Bhattacharyya (OpenCV HISTCMP_BHATTACHARYYA); NaN on negative values.",
-        _UNIT, NearDuplicate(1 / 3, 1 / 4, 1 / 64),
+        _UNIT, NearDuplicate(1 / 3, 1 / 4, 1 / 64), distributions=True,
     ),
     _distance(
         "hellinger", "lower", (0, 1), "Hellinger distance; NaN on negative values.",
         Span(1.0, lambda d: math.sqrt(d / 2)), NearDuplicate(1 / 3, 1 / 4, 1 / 20),
-        on_histograms=True,
+        on_histograms=True, distributions=True,
     ),
     _distance(
         "jensenshannon", "lower", (0, SQRT_LN2),
         "Jensen-Shannon distance (SciPy); NaN on negative values.",
         Span(SQRT_LN2, lambda d: SQRT_LN2), NearDuplicate(1 / 3, 1 / 4, 1 / 64),
+        distributions=True,
     ),
     _distance(
         "hamming", "lower", (0, INF), "Differing bits of perceptual hashes.",
