@@ -88,27 +88,33 @@ def bank_radius() -> tuple[int, int]:
     return max(rows for rows, _ in shapes) // 2, max(cols for _, cols in shapes) // 2
 
 
-@lru_cache(maxsize=2)
-def _bank_spectra(rows: int, cols: int) -> NDArray[np.complex64]:
-    """The 2-D DFTs (24, rows, cols) of the bank's kernels, each centred on pixel (0, 0).
+def frequency_radius(frequency: float) -> tuple[int, int]:
+    """The largest kernel half-height and half-width of one frequency's filters: the
+    padding its responses need."""
+    shapes = [gabor_kernel(frequency, theta).shape for theta in THETAS]
+    return max(rows for rows, _ in shapes) // 2, max(cols for _, cols in shapes) // 2
+
+
+@lru_cache(maxsize=8)
+def _frequency_spectra(frequency: float, rows: int, cols: int) -> NDArray[np.complex64]:
+    """The 2-D DFTs (6, rows, cols) of one frequency's kernels, each centred on pixel (0, 0).
 
     A kernel of half-size r put at indices -r … r modulo the transform size makes the
     circular convolution equal, away from the wrap, to ``scipy.ndimage.convolve`` with
     it (the kernel's centre element at ``shape // 2``, as ndimage places it). Cached
-    for the last two transform sizes, read-only: 20 MB for a 256 x 256 image, 230 MB
-    for 1024 x 1024.
+    for the last two image sizes (four frequencies each), read-only: 14 MB for a
+    256 x 256 image.
     """
     import scipy.fft
 
-    spectra = np.empty((len(FILTERS), rows, cols), dtype=np.complex64)
-    for index, (frequency, theta) in enumerate(FILTERS):
+    spectra = np.empty((len(THETAS), rows, cols), dtype=np.complex64)
+    for index, theta in enumerate(THETAS):
         kernel = gabor_kernel(frequency, theta)
         half_rows, half_cols = kernel.shape[0] // 2, kernel.shape[1] // 2
         placed = np.zeros((rows, cols), dtype=np.complex128)
         row_index = np.arange(-half_rows, half_rows + 1) % rows
         col_index = np.arange(-half_cols, half_cols + 1) % cols
         placed[np.ix_(row_index, col_index)] = kernel
-        # One kernel at a time: the float64 transforms of the whole bank would hold 40 MB.
         spectra[index] = scipy.fft.fft2(placed, overwrite_x=True)
     spectra.setflags(write=False)
     return spectra
@@ -134,11 +140,11 @@ def gabor_responses(gray: NDArray[np.generic]) -> NDArray[np.complex64]:
     by a constant factor only, and [0, 1] keeps the float32 responses within 1e-6 of
     the exact ones.
 
-    How: the image is padded on each side by the largest kernel radius with
-    ``numpy.pad(mode="symmetric")`` (the edge pixel repeated, which is
+    How: for each frequency, the image is padded on each side by its kernels' largest
+    radius with ``numpy.pad(mode="symmetric")`` (the edge pixel repeated, which is
     ``scipy.ndimage``'s ``"reflect"``); one FFT of it times the cached spectra of the
-    kernels, a batched inverse FFT per frequency, and the centre H x W of each. The
-    padding is wide enough that the circular wrap never reaches the centre, so the
+    kernels, a batched inverse FFT, and the centre H x W of each. The padding is wide
+    enough that the circular wrap never reaches the centre, so the
     responses match ``ndimage.convolve`` up to the border as well. Over 200x faster
     than 24 calls of ``skimage.filters.gabor`` on a 256 x 256 image
     (``bench/bench_features.py``).
@@ -171,20 +177,20 @@ def gabor_features(gray: NDArray[np.generic]) -> NDArray[np.float32]:
 def _response_blocks(image: NDArray[np.float32]) -> Iterator[NDArray[np.complex64]]:
     """The responses (6, H, W) of one frequency's filters after another.
 
-    A block at a time bounds the memory beside the cached spectra to one frequency's
-    transforms: 57 MB for a 1024 x 1024 image instead of 229 MB for the whole bank.
+    Each frequency pads the image by its own kernels' radius only (4 pixels at 0.4,
+    34 at 0.05), so the transforms of the fine scales stay small; and a block at a
+    time bounds the memory beside the cached spectra to one frequency's transforms.
     """
     import scipy.fft
 
     height, width = image.shape
-    pad_rows, pad_cols = bank_radius()
-    padded = np.pad(image, ((pad_rows, pad_rows), (pad_cols, pad_cols)), mode="symmetric")
-    rows = scipy.fft.next_fast_len(padded.shape[0])
-    cols = scipy.fft.next_fast_len(padded.shape[1])
-    spectrum = scipy.fft.fft2(padded, s=(rows, cols))
-    spectra = _bank_spectra(rows, cols)
-    for first in range(0, len(FILTERS), len(THETAS)):
-        product = spectra[first : first + len(THETAS)] * spectrum
+    for frequency in FREQUENCIES:
+        pad_rows, pad_cols = frequency_radius(frequency)
+        padded = np.pad(image, ((pad_rows, pad_rows), (pad_cols, pad_cols)), mode="symmetric")
+        rows = scipy.fft.next_fast_len(padded.shape[0])
+        cols = scipy.fft.next_fast_len(padded.shape[1])
+        spectrum = scipy.fft.fft2(padded, s=(rows, cols))
+        product = _frequency_spectra(frequency, rows, cols) * spectrum
         block: NDArray[np.complex64] = scipy.fft.ifft2(product, axes=(-2, -1), overwrite_x=True)
         yield block[:, pad_rows : pad_rows + height, pad_cols : pad_cols + width]
 
@@ -193,7 +199,7 @@ SPECS: tuple[FeatureSpec, ...] = (
     FeatureSpec(
         name="gabor",
         kind="vector",
-        version=1,
+        version=2,
         default_distance="euclidean",
         summary="Mean and standard deviation of the response magnitudes of 24 Gabor filters "
         "(4 frequencies x 6 orientations) on the gray working image: texture at each scale "
