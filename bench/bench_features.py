@@ -14,6 +14,9 @@
    ``local_binary_pattern`` (P=8 R=1 and P=16 R=2), ``graycomatrix``/``graycoprops`` and
    ``hog`` on the same image. Target: imgsim at least 5x faster.
 
+4. ``imgsim extract DIR -f hand`` with 2 worker processes against 1: marginal time per
+   image between 50 and 200 JPEGs. Target: at least 1.7x the throughput.
+
 The working image is made as the engine makes it: the file decoded upright to RGB,
 resized to 256 x 256 with OpenCV's area filter, then its Pillow luma.
 """
@@ -28,7 +31,7 @@ from typing import TypeVar
 import corpus
 import cv2
 import numpy as np
-from harness import Result, format_seconds, speedup
+from harness import BenchmarkError, Result, format_seconds, run_imgsim, speedup
 from numpy.typing import NDArray
 
 from imgsim.defaults import DEFAULT_MAX_PIXELS, DEFAULT_WORK_SIZE
@@ -58,7 +61,53 @@ def run() -> list[Result]:
     working = np.asarray(cv2.resize(rgb, (side, side), interpolation=cv2.INTER_AREA))
     gray = luma(working)
     source = f"{photos[0].name} ({rgb.shape[1]}x{rgb.shape[0]})"
-    return [gabor_bank(gray, source), from_the_file(photos), against_skimage(working, source)]
+    return [
+        gabor_bank(gray, source),
+        from_the_file(photos),
+        against_skimage(working, source),
+        hand_workers(),
+    ]
+
+
+HAND_SIZES = (50, 200)
+HAND_REPEAT = 3
+HAND_TARGET = 1.7
+
+
+def hand_workers() -> Result:
+    """``extract -f hand`` per image, 2 workers against 1 (start-up cancels out)."""
+    import os
+    import tempfile
+
+    cores = len(os.sched_getaffinity(0))
+    if cores < 2:
+        raise BenchmarkError(f"this process may use {cores} core; 2 workers need 2")
+    seconds: dict[int, dict[int, float]] = {1: {}, 2: {}}
+    with tempfile.TemporaryDirectory(prefix="imgsim-hand-") as scratch:
+        for count in HAND_SIZES:
+            folder = corpus.folder_of(count)
+            for workers, best in seconds.items():
+                arguments = ["extract", folder, "-f", "hand", "--out", Path(scratch) / "h.npz"]
+                arguments += ["--no-cache", "--workers", str(workers)]
+                best[count] = min(run_imgsim(arguments).seconds for _ in range(HAND_REPEAT))
+    small, big = HAND_SIZES
+    per_image = {
+        workers: (best[big] - best[small]) / (big - small) for workers, best in seconds.items()
+    }
+    return speedup(
+        f"extract -f hand, 2 workers vs 1, per image ({small}→{big} images)",
+        imgsim_seconds=per_image[2],
+        reference_seconds=per_image[1],
+        at_least=HAND_TARGET,
+        per="image",
+        details=(
+            f"`imgsim extract DIR -f hand --out X.npz --no-cache --workers N`, best of "
+            f"{HAND_REPEAT}; 'reference' is N=1 (in-process), 'imgsim' N=2; 1024x768 JPEGs",
+            f"marginal time per image = (t[{big}] - t[{small}]) / {big - small}",
+            f"1 worker: {format_seconds(per_image[1])}/image; "
+            f"2 workers: {format_seconds(per_image[2])}/image; {cores} cores",
+        ),
+    )
 
 
 def _working_features(path: Path) -> dict[str, NDArray[np.generic]]:

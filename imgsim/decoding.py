@@ -256,6 +256,14 @@ def features_of_pixels(
     return {spec.name: features[spec.name] for spec in specs}
 
 
+def working_image(pixels: NDArray[np.uint8], params: FeatureParams) -> NDArray[np.uint8]:
+    """The square working image that features of the working image read, of an in-memory
+    upright RGB image."""
+    side = params.work_size
+    decode = Decode(gray=False, min_side=side, max_side=None, square=side, crop=params.crop)
+    return framed(DecodedImage(pixels, pixels.shape[1], pixels.shape[0]), decode).pixels
+
+
 def framed(image: DecodedImage, decode: Decode) -> DecodedImage:
     """The decoded image as ``decode`` frames it: its central square with ``crop``
     ``center``, then resized to ``square`` x ``square`` for the working image."""

@@ -331,7 +331,10 @@ def test_extract_of_large_jpeg_and_png_paths_equals_the_cli_bit_for_bit(
 def _pair_metrics() -> list[str]:
     """Every pair metric ``imgsim list`` names: pixel and keypoint metrics, and each
     feature with its default and with every distance it accepts (hamming: hashes; a
-    distance listed as FEATURE:DISTANCE: that feature only)."""
+    distance listed as FEATURE:DISTANCE: that feature only; distances between
+    distributions: features without negative values)."""
+    from imgsim.metrics.registry import DISTANCES
+
     rows = json.loads(_imgsim("list", "--format", "json"))["rows"]
     distances = [row["name"].split(" | ")[0] for row in rows if row["type"] == "distance"]
     metrics = [
@@ -343,7 +346,8 @@ def _pair_metrics() -> list[str]:
             metrics.append(row["name"])
             for distance in distances:
                 feature, _, name = distance.rpartition(":")
-                if feature in ("", row["name"]) and (is_hash or name != "hamming"):
+                refused = DISTANCES[name].signed_refusal(imgsim.FEATURES[row["name"]])
+                if feature in ("", row["name"]) and (is_hash or name != "hamming") and not refused:
                     metrics.append(f"{row['name']}:{name}")
     return metrics
 
