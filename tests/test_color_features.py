@@ -24,6 +24,7 @@ from photos import PHOTOS
 from scipy import stats
 from skimage.color import rgb2lab
 
+from imgsim.defaults import DEFAULT_WORK_SIZE
 from imgsim.features import FeatureParams, get_feature
 from imgsim.features.color import color_moments
 from imgsim.features.spec import ColourSpace
@@ -68,7 +69,7 @@ def reference_moments(image: RGB) -> NDArray[np.float64]:
     return np.array(values)
 
 
-def working_rgb(pixels: RGB, side: int = 256) -> RGB:
+def working_rgb(pixels: RGB, side: int = DEFAULT_WORK_SIZE) -> RGB:
     """The RGB working image the engine gives a feature: area-averaged to side x side."""
     resized = cv2.resize(pixels, (side, side), interpolation=cv2.INTER_AREA)
     return np.asarray(resized, dtype=np.uint8)

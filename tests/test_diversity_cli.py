@@ -88,6 +88,6 @@ def test_diversity_vendi_is_the_library_vendi_of_the_same_features(
     folder = image_sets / "reference"
     expected = imgsim.vendi(imgsim.extract(sorted(folder.iterdir()), "color_hist"))
 
-    result = cli("diversity", folder, "--format", "json")
+    result = cli("diversity", folder, "-f", "color_hist", "--format", "json")
 
     assert json.loads(result.stdout)["rows"][0]["vendi"] == expected

@@ -5,7 +5,8 @@ responses with ``skimage.filters.gabor`` (``scipy.ndimage.convolve``, ``mode="re
 in float64) inside the image and along its border, and the 48 values with the mean and
 standard deviation of ``np.hypot`` of scikit-image's responses. The photographs are
 camera (``uint8``, resized with OpenCV's area filter as the working image is) and
-astronaut made gray and resized by scikit-image (a float image), both 256 x 256.
+astronaut made gray and resized by scikit-image (a float image), both at the default
+working size (``DEFAULT_WORK_SIZE``).
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ from numpy.typing import NDArray
 from PIL import Image
 from skimage import color, data, filters, transform
 
+from imgsim.defaults import DEFAULT_WORK_SIZE
 from imgsim.features import FeatureParams, get_feature
 from imgsim.features.gabor import FILTERS, gabor_features, gabor_kernel, gabor_responses
 
 Gray = NDArray[np.generic]
-SIDE = 256
+SIDE = DEFAULT_WORK_SIZE
 RESPONSE_TOLERANCE = 1e-4
 """Largest difference allowed between a float32 FFT response and scikit-image's float64
 direct convolution (measured: below 1e-7 on images in [0, 1])."""
@@ -235,7 +237,7 @@ def test_features_are_the_same_bits_in_another_process(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def extracted_camera(tmp_path_factory: pytest.TempPathFactory) -> list[float]:
-    """``imgsim extract camera.png -f gabor --format json`` of the 256 x 256 camera."""
+    """``imgsim extract camera.png -f gabor --format json`` of the camera at the working size."""
     path = tmp_path_factory.mktemp("gabor") / "camera.png"
     Image.fromarray(gray_image("camera")).save(path)
     command = [sys.executable, "-m", "imgsim", "extract", str(path), "-f", "gabor"]

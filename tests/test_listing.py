@@ -15,6 +15,7 @@ import pytest
 from cli_support import csv_rows
 from conftest import CliRunnerFn
 
+from imgsim.defaults import DEFAULT_WORK_SIZE
 from imgsim.features import FEATURES, FeatureParams
 from imgsim.metrics.registry import DISTANCES
 
@@ -77,7 +78,11 @@ def test_csv_says_when_to_use_each_feature(cli_once: CliRunnerFn, name: str) -> 
         ("phash", "hash size 8 (--hash-size)"),
         ("crop_resistant", "hash size 8 (--hash-size), segments 8 (--segments)"),
         ("color_hist", "bins 8 (--bins), space hsv (--space)"),
-        ("glcm", "size 256 (--size), crop none (--crop), glcm levels 32 (--glcm-levels)"),
+        (
+            "glcm",
+            f"size {DEFAULT_WORK_SIZE} (--size), crop none (--crop), "
+            "glcm levels 32 (--glcm-levels)",
+        ),
     ],
 )
 def test_json_gives_each_option_with_its_default_and_flag(

@@ -44,7 +44,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pixels = rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)
         Image.fromarray(pixels).save(images / f"image_{index}.png")
     common = ("-j", "1", "--cache", store)
-    run_imgsim("stats", images, "--out", root / "stats.npz", *common)
+    run_imgsim("stats", images, "-f", "color_hist", "--out", root / "stats.npz", *common)
     run_imgsim("extract", images, "-f", "color_hist", "--out", root / "gallery.npz", *common)
     return root
 
@@ -123,7 +123,10 @@ def _one_path_less(arrays: dict[str, object]) -> None:
 
 
 def _compare(path: Path, root: Path) -> list[str]:
-    return ["compare", root / "images", path, "--set", "--cache", root / "store.sqlite"]
+    return [
+        "compare", root / "images", path, "--set", "-f", "color_hist",
+        "--cache", root / "store.sqlite",
+    ]  # fmt: skip
 
 
 def _rank(path: Path, root: Path) -> list[str]:

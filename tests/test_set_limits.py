@@ -58,9 +58,10 @@ WideStats = tuple[subprocess.CompletedProcess[str], Path]
 
 @pytest.fixture(scope="module")
 def wide_stats(images: Path, imgsim_once: ImgsimOnce) -> WideStats:
-    """``imgsim stats set/ --bins 64``: the run, and the file it wrote."""
+    """``imgsim stats set/ -f color_hist --bins 64``: the run, and the file it wrote."""
     out = images / "wide.npz"
-    return imgsim_once("stats", images / "set", "--bins", "64", "--out", out), out
+    wide = ("-f", "color_hist", "--bins", "64")
+    return imgsim_once("stats", images / "set", *wide, "--out", out), out
 
 
 def _stats_of_one_image(imgsim_once: ImgsimOnce, images: Path) -> subprocess.CompletedProcess[str]:
@@ -164,7 +165,7 @@ def test_kid_and_precision_work_against_wide_statistics(
     _, stats = wide_stats
 
     result = imgsim_once(
-        "compare", images / "set", stats, "--set", "--bins", "64",
+        "compare", images / "set", stats, "--set", "-f", "color_hist", "--bins", "64",
         "-m", "kid,precision", "-k", "2", "--format", "csv",
     )  # fmt: skip
 
@@ -174,7 +175,9 @@ def test_kid_and_precision_work_against_wide_statistics(
 def _fd_against_wide_statistics(
     imgsim_once: ImgsimOnce, images: Path, stats: Path
 ) -> subprocess.CompletedProcess[str]:
-    return imgsim_once("compare", images / "set", stats, "--set", "--bins", "64", "-m", "fd")
+    return imgsim_once(
+        "compare", images / "set", stats, "--set", "-f", "color_hist", "--bins", "64", "-m", "fd"
+    )
 
 
 def test_fd_against_wide_statistics_exits_2(
@@ -202,7 +205,8 @@ def test_fd_against_wide_statistics_names_the_dimension_and_the_limit(
 
 def test_fd_of_two_wide_folders_exits_2(imgsim_once: ImgsimOnce, images: Path) -> None:
     result = imgsim_once(
-        "compare", images / "set", images / "set", "--set", "--bins", "64", "-m", "fd"
-    )
+        "compare", images / "set", images / "set", "--set",
+        "-f", "color_hist", "--bins", "64", "-m", "fd",
+    )  # fmt: skip
 
     assert result.returncode == 2

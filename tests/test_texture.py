@@ -1,10 +1,11 @@
 """``lbp`` and ``glcm`` against scikit-image's ``local_binary_pattern``, ``graycomatrix``
 and ``graycoprops``.
 
-The references run on the same gray images: real photographs scaled to the 256 x 256
-working size (cv2 INTER_AREA, Pillow's luma, as the engine frames them), random noise,
-and images with many equal pixels, where a neighbour's interpolated value ties with its
-centre and only an exact reproduction of scikit-image's arithmetic gives the same code.
+The references run on the same gray images: real photographs scaled to the default
+working size, ``DEFAULT_WORK_SIZE`` (cv2 INTER_AREA, Pillow's luma, as the engine frames
+them), random noise, and images with many equal pixels, where a neighbour's
+interpolated value ties with its centre and only an exact reproduction of scikit-image's
+arithmetic gives the same code.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from numpy.typing import NDArray
 from PIL import Image
 from skimage.feature import graycomatrix, graycoprops, local_binary_pattern
 
+from imgsim.defaults import DEFAULT_WORK_SIZE
 from imgsim.features import FeatureParams, get_feature
 from imgsim.features.texture import (
     GLCM_PROPERTIES,
@@ -41,7 +43,7 @@ from imgsim.images import luma
 Gray = NDArray[np.uint8]
 
 TEXTURE_PHOTOS = ("camera", "astronaut", "coffee", "brick", "grass")
-WORK_SIDE = 256
+WORK_SIDE = DEFAULT_WORK_SIZE
 ANGLES = [0.0, np.pi / 4, np.pi / 2, 3 * np.pi / 4]
 LEVELS = (32, 64)
 NOISE_SHAPES = ((256, 256), (37, 53), (3, 5))
