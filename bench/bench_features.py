@@ -222,7 +222,7 @@ def gabor_bank(gray: NDArray[np.uint8], source: str) -> Result:
     )
     feature_seconds, _ = _best_of(IMGSIM_REPEAT, lambda: gabor_features(gray))
     return speedup(
-        "gabor bank, 24 filters, 256x256",
+        f"gabor bank, 24 filters, {gray.shape[1]}x{gray.shape[0]}",
         imgsim_seconds=imgsim_seconds,
         reference_seconds=reference_seconds,
         at_least=GABOR_TARGET,
