@@ -97,6 +97,7 @@ GateOption = Annotated[
 )
 @handle_errors
 def compare(
+    ctx: typer.Context,
     a: Annotated[Path, typer.Argument(help="Generated image or folder.")],
     b: Annotated[Path, typer.Argument(help="Reference image or folder.")],
     metric: MetricOption = None,
@@ -161,15 +162,7 @@ def compare(
         run = set_run(
             "compare --set",
             feature,
-            feature_params(
-                hash_size=hash_size,
-                bins=bins,
-                space=space,
-                size=size,
-                crop=crop,
-                glcm_levels=glcm_levels,
-                segments=segments,
-            ),
+            feature_params(ctx.params),
             workers,
             cache,
             no_cache,
@@ -183,15 +176,7 @@ def compare(
         raise UsageError("--feature applies to --set; name pair metrics with -m (e.g. -m thumb)")
     options = CompareOptions(
         metrics=tuple(parse_pair_metrics(split_names(metric) or DEFAULT_COMPARE_METRICS)),
-        params=feature_params(
-            hash_size=hash_size,
-            bins=bins,
-            space=space,
-            size=size,
-            crop=crop,
-            glcm_levels=glcm_levels,
-            segments=segments,
-        ),
+        params=feature_params(ctx.params),
         resize=resize,
         max_pixels=max_pixels,
     )

@@ -53,6 +53,7 @@ from imgsim.output import Format
 )
 @handle_errors
 def extract(
+    ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Image files and/or folders.")],
     feature: Annotated[
         list[str] | None,
@@ -102,15 +103,7 @@ def extract(
     files = discover_images(paths)
     options = ExtractOptions(
         features=tuple(spec.name for spec in specs),
-        params=feature_params(
-            hash_size=hash_size,
-            bins=bins,
-            space=space,
-            size=size,
-            crop=crop,
-            glcm_levels=glcm_levels,
-            segments=segments,
-        ),
+        params=feature_params(ctx.params),
         max_pixels=max_pixels,
     )
     tally = Tally()

@@ -7,8 +7,9 @@ and :func:`feature_params` builds the library's options from them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -60,25 +61,14 @@ SegmentsOption = Annotated[
 ]
 
 
-def feature_params(
-    *,
-    hash_size: int,
-    bins: int,
-    space: Space,
-    size: int | None,
-    crop: Crop,
-    glcm_levels: int,
-    segments: int,
-) -> FeatureParams:
-    """The library's feature options from the command line's."""
-    from imgsim.features import FeatureParams
+def feature_params(given: Mapping[str, Any]) -> FeatureParams:
+    """The library's feature options from a command's parsed options of the same names
+    (``typer.Context.params``; the options it does not declare keep their defaults)."""
+    from imgsim.features import PARAM_NAMES, FeatureParams
 
-    return FeatureParams(
-        hash_size=hash_size,
-        bins=bins,
-        space=space.value,
-        size=size,
-        crop=crop.value,
-        glcm_levels=glcm_levels,
-        segments=segments,
-    )
+    options: dict[str, Any] = {
+        name: given[name].value if isinstance(given[name], Enum) else given[name]
+        for name in PARAM_NAMES
+        if name in given
+    }
+    return FeatureParams(**options)

@@ -67,6 +67,7 @@ ThresholdOption = Annotated[
 )
 @handle_errors
 def rank(
+    ctx: typer.Context,
     query: Annotated[Path, typer.Argument(help="Query image or folder.")],
     gallery: Annotated[
         Path,
@@ -117,15 +118,7 @@ def rank(
     run = set_run(
         "rank",
         feature,
-        feature_params(
-            hash_size=hash_size,
-            bins=bins,
-            space=space,
-            size=size,
-            crop=crop,
-            glcm_levels=glcm_levels,
-            segments=segments,
-        ),
+        feature_params(ctx.params),
         workers,
         cache,
         no_cache,
@@ -158,6 +151,7 @@ def rank(
 @app.command(epilog="Example: imgsim duplicates generated/ -f phash --threshold 6")
 @handle_errors
 def duplicates(
+    ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Image files and/or folders: one set.")],
     feature: FeatureOption = None,
     distance: DistanceOption = None,
@@ -193,15 +187,7 @@ def duplicates(
     run = set_run(
         "duplicates",
         feature,
-        feature_params(
-            hash_size=hash_size,
-            bins=bins,
-            space=space,
-            size=size,
-            crop=crop,
-            glcm_levels=glcm_levels,
-            segments=segments,
-        ),
+        feature_params(ctx.params),
         workers,
         cache,
         no_cache,

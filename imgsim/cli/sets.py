@@ -243,6 +243,7 @@ def gates_status(outcome: Outcome) -> int:
 @app.command(epilog="Example: imgsim stats data/reference -f thumb --out reference.npz")
 @handle_errors
 def stats(
+    ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Reference image files and/or folders.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="The statistics file to write (.npz).")],
     feature: FeatureOption = None,
@@ -271,15 +272,7 @@ def stats(
     run = set_run(
         "stats",
         feature,
-        feature_params(
-            hash_size=hash_size,
-            bins=bins,
-            space=space,
-            size=size,
-            crop=crop,
-            glcm_levels=glcm_levels,
-            segments=segments,
-        ),
+        feature_params(ctx.params),
         workers,
         cache,
         no_cache,
@@ -303,6 +296,7 @@ def stats(
 @app.command(epilog='Example: imgsim diversity generated/ -f phash --gate "vendi>=20"')
 @handle_errors
 def diversity(
+    ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Image files and/or folders: one set.")],
     feature: FeatureOption = None,
     distance: Annotated[
@@ -347,15 +341,7 @@ def diversity(
     run = set_run(
         "diversity",
         feature,
-        feature_params(
-            hash_size=hash_size,
-            bins=bins,
-            space=space,
-            size=size,
-            crop=crop,
-            glcm_levels=glcm_levels,
-            segments=segments,
-        ),
+        feature_params(ctx.params),
         workers,
         cache,
         no_cache,
