@@ -103,14 +103,19 @@ def feature_decode(spec: FeatureSpec, params: FeatureParams) -> Decode:
     longer side at most ``params.size``.
     """
     if spec.working:
-        side = params.work_size
-        return Decode(gray=False, min_side=side, max_side=None, square=side, crop=params.crop)
+        return _working_decode(params)
     return Decode(
         gray=not spec.needs_color,
         min_side=spec.work_side(params),
         max_side=params.size,
         crop=params.crop,
     )
+
+
+def _working_decode(params: FeatureParams) -> Decode:
+    """The one decode of every feature of the working image: an RGB square."""
+    side = params.work_size
+    return Decode(gray=False, min_side=side, max_side=None, square=side, crop=params.crop)
 
 
 def group_by_decode(specs: Iterable[FeatureSpec], params: FeatureParams) -> tuple[DecodeGroup, ...]:
@@ -259,9 +264,8 @@ def features_of_pixels(
 def working_image(pixels: NDArray[np.uint8], params: FeatureParams) -> NDArray[np.uint8]:
     """The square working image that features of the working image read, of an in-memory
     upright RGB image."""
-    side = params.work_size
-    decode = Decode(gray=False, min_side=side, max_side=None, square=side, crop=params.crop)
-    return framed(DecodedImage(pixels, pixels.shape[1], pixels.shape[0]), decode).pixels
+    image = DecodedImage(pixels, pixels.shape[1], pixels.shape[0])
+    return framed(image, _working_decode(params)).pixels
 
 
 def framed(image: DecodedImage, decode: Decode) -> DecodedImage:

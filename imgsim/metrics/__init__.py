@@ -77,8 +77,9 @@ def parse_pair_metric(text: str) -> PairMetric:
             raise UsageError(f"metric {text!r}: {distance.name} needs a hash feature")
         if distance.feature is not None and spec.name != distance.feature:
             raise UsageError(f"metric {text!r}: {distance.name} works on {distance.feature} only")
-        if distance.signed_refusal(spec):
-            raise UsageError(f"metric {text!r}: {distance.signed_refusal(spec)}")
+        refusal = distance.signed_refusal(spec)
+        if refusal:
+            raise UsageError(f"metric {text!r}: {refusal}")
         return PairMetric(text, "feature", name, distance.name, distance.higher_is_closer)
     valid = [*PIXEL_METRICS, *KEYPOINT_METRICS, *(f"{f}[:DISTANCE]" for f in FEATURES)]
     raise UsageError(f"unknown metric {text!r}; valid metrics: {', '.join(valid)}")

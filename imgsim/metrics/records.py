@@ -178,8 +178,9 @@ class Distance(Metric):
             raise UsageError(
                 f"{argument} {self.name} works on {self.feature} only, not on {spec.name}"
             )
-        if self.signed_refusal(spec):
-            raise UsageError(f"{argument} {self.signed_refusal(spec)}")
+        refusal = self.signed_refusal(spec)
+        if refusal:
+            raise UsageError(f"{argument} {refusal}")
 
     def signed_refusal(self, spec: FeatureSpec) -> str | None:
         """Why this distance cannot compare ``spec``'s values as distributions, if it cannot."""
