@@ -1,0 +1,129 @@
+"""What every full-reference metric does to its two images before it scores them.
+
+The conventions are fixed so that published values can be reproduced:
+
+- the first image is the one being judged (distorted, generated), the second its
+  reference;
+- both are ``uint8`` arrays of equal shape, H x W (gray), H x W x 1 or H x W x 3 (RGB);
+- a metric the authors defined on a gray image reads :func:`luma`: unrounded BT.601
+  luma of an RGB image in float64 (``0.299 R + 0.587 G + 0.114 B``, as piq does), a
+  gray image as it is, so that MATLAB ``rgb2gray`` output gives the authors' numbers;
+- a metric defined on colour reads :func:`rgb`, which copies a gray image to three
+  channels;
+- :func:`matlab_downsample` is the authors' ``conv2(x, fspecial('average', F),
+  'same')`` followed by ``x(1:F:end, 1:F:end)``, which FSIM, VSI, SR-SIM, MDSI and GMSD
+  apply before they score.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from numpy.typing import NDArray
+
+from imgsim.errors import ImgsimError
+
+LUMA_WEIGHTS = (0.299, 0.587, 0.114)
+"""BT.601 luma, as MATLAB's ``rgb2gray`` (which rounds; :func:`luma` does not)."""
+
+
+class FewerScales(UserWarning, ImgsimError):
+    """A multi-scale metric scored an image on fewer scales than it has, because the
+    image is too small for all of them (the command line prints it as a note)."""
+
+
+def checked_image(image: object, name: str) -> NDArray[np.uint8]:
+    """``image`` as a 2-D gray or H x W x 3 ``uint8`` array; anything else is refused,
+    naming the argument ``name``."""
+    if not isinstance(image, np.ndarray):
+        raise ValueError(f"{name} must be a numpy array, got {type(image).__name__}")
+    if image.dtype != np.uint8:
+        raise ValueError(f"{name} must have dtype uint8 (data range 255), got {image.dtype}")
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[:, :, 0]
+    if image.size == 0 or not (image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 3)):
+        raise ValueError(
+            f"{name} must be an H x W gray or H x W x 3 RGB image, got shape {image.shape}"
+        )
+    return image
+
+
+def checked_pair(
+    image_a: object, image_b: object, metric: str, min_side: int = 1
+) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
+    """The two images of ``metric``, checked: equal shapes, each side at least
+    ``min_side`` pixels (the error names the metric and its minimum size)."""
+    a = checked_image(image_a, "image_a")
+    b = checked_image(image_b, "image_b")
+    if a.shape != b.shape:
+        raise ValueError(
+            f"image_a and image_b must have the same shape, got {a.shape} and {b.shape}"
+        )
+    if min(a.shape[:2]) < min_side:
+        raise ValueError(
+            f"{metric} needs images of at least {min_side}x{min_side} pixels, "
+            f"got {a.shape[1]}x{a.shape[0]}"
+        )
+    return a, b
+
+
+def luma(image: NDArray[np.uint8]) -> NDArray[np.float64]:
+    """Unrounded BT.601 luma of an RGB image in float64; a gray image as it is."""
+    if image.ndim == 2:
+        return image.astype(np.float64)
+    red, green, blue = LUMA_WEIGHTS
+    planes = image.astype(np.float64)
+    return np.asarray(
+        red * planes[:, :, 0] + green * planes[:, :, 1] + blue * planes[:, :, 2],
+        dtype=np.float64,
+    )
+
+
+def rgb(image: NDArray[np.uint8]) -> NDArray[np.float64]:
+    """An RGB image in float64, H x W x 3; a gray image copied to three channels."""
+    planes = image.astype(np.float64)
+    if planes.ndim == 2:
+        return np.repeat(planes[:, :, None], 3, axis=2)
+    return planes
+
+
+def matlab_factor(height: int, width: int) -> int:
+    """The authors' downsampling factor ``max(1, round(min(M, N) / 256))`` (MATLAB rounds
+    halves away from zero)."""
+    return max(1, int(np.floor(min(height, width) / 256 + 0.5)))
+
+
+def matlab_downsample(image: NDArray[np.float64], factor: int) -> NDArray[np.float64]:
+    """``conv2(image, ones(F)/F^2, 'same')`` sampled at ``(1:F:end, 1:F:end)``, per plane.
+
+    MATLAB's ``'same'`` takes the centre of the full convolution, which for an even F
+    is the window from one pixel before the sample's centre to ``F/2`` after it; pixels
+    outside the image are 0 (so border samples are darker, as in the authors' code).
+    """
+    if factor == 1:
+        return image
+    planes = image if image.ndim == 3 else image[:, :, None]
+    before, after = factor - 1 - factor // 2, factor // 2
+    padded = np.pad(planes, ((before, after), (before, after), (0, 0)))
+    sums = np.cumsum(np.cumsum(padded, axis=0), axis=1)
+    sums = np.pad(sums, ((1, 0), (1, 0), (0, 0)))
+    rows = np.arange(0, planes.shape[0], factor)
+    columns = np.arange(0, planes.shape[1], factor)
+    r0, r1 = rows[:, None], rows[:, None] + factor
+    c0, c1 = columns[None, :], columns[None, :] + factor
+    window = sums[r1, c1] - sums[r0, c1] - sums[r1, c0] + sums[r0, c0]
+    result = window / float(factor * factor)
+    return np.asarray(result if image.ndim == 3 else result[:, :, 0], dtype=np.float64)
+
+
+def note_fewer_scales(metric: str, scales: int, of: int, min_side: int, side: int) -> None:
+    """Warn (:class:`FewerScales`) that ``metric`` used ``scales`` of its ``of`` scales on
+    an image whose shorter side, ``side``, is under ``min_side``."""
+    warnings.warn(
+        FewerScales(
+            f"{metric} used {scales} of its {of} scales: the image's shorter side is "
+            f"{side} px, and all {of} need {min_side} px"
+        ),
+        stacklevel=3,
+    )
