@@ -10,6 +10,8 @@ artefacts and small shifts, in colour and gray, at odd sizes.
 from __future__ import annotations
 
 import itertools
+import math
+import warnings
 from collections.abc import Callable
 
 import cv2
@@ -20,6 +22,7 @@ from scipy.signal import fftconvolve
 from skimage.metrics import mean_squared_error, peak_signal_noise_ratio, structural_similarity
 
 import imgsim
+from imgsim.metrics.pair_inputs import FewerScales
 
 Image = NDArray[np.uint8]
 Distortion = Callable[[Image], tuple[Image, Image]]
@@ -240,8 +243,16 @@ def _downsample(values: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.asarray(filtered[::2, ::2], dtype=np.float64)
 
 
-def _msssim_m(a: Image, b: Image) -> float:
-    """The authors' msssim.m, per channel, then averaged over channels."""
+def _msssim_m(a: Image, b: Image, level: int = 5) -> float:
+    """The authors' msssim.m, per channel, then averaged over channels.
+
+    msssim.m takes ``level`` and ``weight`` as arguments; a smaller ``level`` is given
+    the first ``level`` weights renormalised to sum 1. Where msssim.m's own check
+    ``min(M, N) / 2^(level-1) >= 11`` fails, it returns -Inf, and so does this.
+    """
+    if min(a.shape[:2]) / 2 ** (level - 1) < 11:
+        return -math.inf
+    weight = MS_SSIM_WEIGHTS[:level] / MS_SSIM_WEIGHTS[:level].sum()
     planes_a = a[:, :, None] if a.ndim == 2 else a
     planes_b = b[:, :, None] if b.ndim == 2 else b
     per_channel = []
@@ -249,12 +260,13 @@ def _msssim_m(a: Image, b: Image) -> float:
         im1 = planes_a[:, :, channel].astype(np.float64)
         im2 = planes_b[:, :, channel].astype(np.float64)
         mssim, mcs = [], []
-        for _ in range(len(MS_SSIM_WEIGHTS)):
+        for _ in range(level):
             level_ssim, level_cs = _ssim_index_new(im1, im2)
             mssim.append(level_ssim)
             mcs.append(level_cs)
             im1, im2 = _downsample(im1), _downsample(im2)
-        overall = np.prod(np.array(mcs[:4]) ** MS_SSIM_WEIGHTS[:4]) * mssim[4] ** MS_SSIM_WEIGHTS[4]
+        last = level - 1
+        overall = np.prod(np.array(mcs[:last]) ** weight[:last]) * mssim[last] ** weight[last]
         per_channel.append(overall)
     return float(np.mean(per_channel))
 
@@ -295,14 +307,83 @@ def test_ms_ssim_decreases_as_noise_grows(photos: dict[str, Image]) -> None:
     assert all(lower < higher for higher, lower in itertools.pairwise(values))
 
 
-@pytest.mark.parametrize("shape", [(175, 300, 3), (300, 175, 3), (175, 175)])
-def test_ms_ssim_refuses_images_smaller_than_176_pixels(shape: tuple[int, ...]) -> None:
+FEWER_LEVELS = [
+    ((175, 300, 3), 4),
+    ((300, 88), 4),
+    ((87, 90, 3), 3),
+    ((44, 51), 3),
+    ((43, 60, 3), 2),
+]
+FEWER_LEVELS += [((22, 23), 2), ((21, 40, 3), 1), ((11, 11), 1)]
+"""Shapes under 176 px a side and the most levels msssim.m accepts for them
+(``min(M, N) / 2^(level-1) >= 11``)."""
+
+
+@pytest.mark.parametrize(("shape", "levels"), FEWER_LEVELS)
+def test_ms_ssim_of_small_images_warns_how_many_scales_it_used(
+    shape: tuple[int, ...], levels: int, photos: dict[str, Image]
+) -> None:
+    image = np.ascontiguousarray(photos["astronaut"][: shape[0], : shape[1]])
+    image = image if len(shape) == 3 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    reference, distorted = _jpeg(20)(image)
+
+    with pytest.warns(FewerScales, match=rf"ms_ssim used {levels} of its 5 scales"):
+        imgsim.ms_ssim(distorted, reference)
+
+
+@pytest.mark.parametrize(("shape", "levels"), FEWER_LEVELS)
+def test_ms_ssim_of_small_images_is_msssim_m_with_fewer_levels(
+    shape: tuple[int, ...], levels: int, photos: dict[str, Image]
+) -> None:
+    image = np.ascontiguousarray(photos["coffee"][: shape[0], : shape[1]])
+    image = image if len(shape) == 3 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    reference, distorted = _noise(10.0)(image)
+
+    with pytest.warns(FewerScales):
+        ours = imgsim.ms_ssim(distorted, reference)
+
+    assert ours == pytest.approx(_msssim_m(distorted, reference, levels), abs=1e-4)
+
+
+def test_ms_ssim_of_small_identical_images_is_one(photos: dict[str, Image]) -> None:
+    image = np.ascontiguousarray(photos["coffee"][:60, :70])
+
+    with pytest.warns(FewerScales):
+        value = imgsim.ms_ssim(image, image.copy())
+
+    assert value == 1.0
+
+
+def test_ms_ssim_on_one_scale_is_ssim(photos: dict[str, Image]) -> None:
+    reference, distorted = _blur(1.0)(np.ascontiguousarray(photos["chelsea"][:21, :30]))
+
+    with pytest.warns(FewerScales):
+        value = imgsim.ms_ssim(distorted, reference)
+
+    assert value == pytest.approx(imgsim.ssim(distorted, reference), rel=1e-6)
+
+
+def test_ms_ssim_of_176_pixels_uses_all_five_scales_without_a_warning(
+    photos: dict[str, Image],
+) -> None:
+    reference, distorted = _jpeg(20)(_prepared(photos["astronaut"], gray=False, size=(176, 200)))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FewerScales)
+        ours = imgsim.ms_ssim(distorted, reference)
+
+    assert ours == pytest.approx(_msssim_m(distorted, reference), abs=1e-4)
+
+
+@pytest.mark.parametrize("shape", [(10, 300, 3), (300, 10, 3), (10, 10)])
+def test_ms_ssim_refuses_images_smaller_than_11_pixels(shape: tuple[int, ...]) -> None:
     image = np.zeros(shape, dtype=np.uint8)
 
-    with pytest.raises(ValueError, match="176") as raised:
+    with pytest.raises(
+        ValueError,
+        match=rf"ms_ssim needs images of at least 11x11 pixels .*got {shape[1]}x{shape[0]}",
+    ):
         imgsim.ms_ssim(image, image)
-
-    assert f"{shape[1]}x{shape[0]}" in str(raised.value)
 
 
 # --------------------------------------------------------------------------- input checks

@@ -20,14 +20,18 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from imgsim.metrics.pair_inputs import note_fewer_scales
+
 DATA_RANGE = 255.0
 SSIM_SIGMA = 1.5
 SSIM_WINDOW = 11
 """Gaussian window: σ = 1.5 truncated at 3.5σ, 11 x 11, as scikit-image and the paper."""
 SSIM_K1, SSIM_K2 = 0.01, 0.03
 MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
-MS_SSIM_MIN_SIDE = SSIM_WINDOW * 2 ** (len(MS_SSIM_WEIGHTS) - 1)
-"""176: the coarsest of 5 scales must still hold one 11 x 11 window."""
+MS_SSIM_MIN_SIDE = SSIM_WINDOW
+"""11: one scale, the image itself, holds an 11 x 11 window (ms_ssim is then ssim)."""
+MS_SSIM_ALL_SCALES_SIDE = SSIM_WINDOW * 2 ** (len(MS_SSIM_WEIGHTS) - 1)
+"""176: msssim.m's own check for 5 scales, ``min(M, N) / 2^(level-1) >= 11``."""
 
 _C1 = (SSIM_K1 * DATA_RANGE) ** 2
 _C2 = (SSIM_K2 * DATA_RANGE) ** 2
@@ -159,6 +163,15 @@ def _halve(image: NDArray[np.float32]) -> NDArray[np.float32]:
     return np.asarray(quad * np.float32(0.25), dtype=np.float32)
 
 
+def _ms_ssim_scales(side: int) -> int:
+    """The most scales, up to five, that msssim.m accepts for ``side``: its check
+    ``min(M, N) / 2^(level-1) >= 11`` (the 11 x 11 window fits the coarsest scale)."""
+    scales = 1
+    while scales < len(MS_SSIM_WEIGHTS) and side / 2**scales >= SSIM_WINDOW:
+        scales += 1
+    return scales
+
+
 def ms_ssim(image_a: NDArray[np.uint8], image_b: NDArray[np.uint8]) -> float:
     """Multi-scale SSIM (Wang, Simoncelli & Bovik 2003), mean over channels.
 
@@ -167,21 +180,34 @@ def ms_ssim(image_a: NDArray[np.uint8], image_b: NDArray[np.uint8]) -> float:
     code, the mean contrast-structure term ``cs_j`` enters at scales 1-4 and the
     mean SSIM (luminance included) at scale 5: ``ssim_5^β5 · Π_{j<5} cs_j^βj``.
     A negative mean (anti-correlated structure) is taken as 0, so the index stays
-    real. Range [0, 1], higher is better. Images need at least 176 px per side.
+    real. Range [0, 1], higher is better, 1 for identical images.
+
+    Images under 176 px a side, for which msssim.m refuses five scales (its check
+    ``min(M, N) / 2^(level-1) >= 11``), use the largest ``level = s`` it accepts (s = 4
+    from 88 px, 3 from 44, 2 from 22, 1 from 11), with the first ``s`` weights
+    renormalised to sum 1, as msssim.m called with that ``level`` and ``weight``
+    computes; identical images still give 1, and one scale is SSIM over the
+    window-cropped image. A :class:`~imgsim.metrics.pair_inputs.FewerScales` warning
+    says so. Images need at least 11 px a side.
     """
     a, b = _check_pair(image_a, image_b)
-    if min(a.shape[:2]) < MS_SSIM_MIN_SIDE:
+    side = min(a.shape[:2])
+    if side < MS_SSIM_MIN_SIDE:
         raise ValueError(
             f"ms_ssim needs images of at least {MS_SSIM_MIN_SIDE}x{MS_SSIM_MIN_SIDE} pixels "
-            f"(5 scales of an {SSIM_WINDOW}x{SSIM_WINDOW} window), got {a.shape[1]}x{a.shape[0]}"
+            f"(one {SSIM_WINDOW}x{SSIM_WINDOW} window), got {a.shape[1]}x{a.shape[0]}"
         )
-    coarsest = len(MS_SSIM_WEIGHTS) - 1
+    scales = _ms_ssim_scales(side)
+    if scales < len(MS_SSIM_WEIGHTS):
+        note_fewer_scales("ms_ssim", scales, len(MS_SSIM_WEIGHTS), MS_SSIM_ALL_SCALES_SIDE, side)
+    total = sum(MS_SSIM_WEIGHTS[:scales])
+    weights = [weight / total for weight in MS_SSIM_WEIGHTS[:scales]]
     values = []
     for plane_a, plane_b in zip(_channels(a), _channels(b), strict=True):
         index = 1.0
-        for scale, weight in enumerate(MS_SSIM_WEIGHTS):
+        for scale, weight in enumerate(weights):
             luminance, contrast_structure = _ssim_maps(plane_a, plane_b)
-            if scale < coarsest:
+            if scale < scales - 1:
                 index *= max(_crop_mean(contrast_structure), 0.0) ** weight
                 plane_a, plane_b = _halve(plane_a), _halve(plane_b)
             else:
