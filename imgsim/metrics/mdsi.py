@@ -159,8 +159,9 @@ def mdsi(image_a: NDArray[np.uint8], image_b: NDArray[np.uint8]) -> float:
     Parameters fixed as in the authors' ``MDSI.m`` (``MDSI(Ref, Dist)``, here
     ``mdsi(Dist, Ref)``), with its default ``'sum'`` combination: C1 = 140, C2 = 55,
     C3 = 550, alpha = 0.6, the L, H, M weights :data:`LHM`, Prewitt ``dx = [1 0 -1;
-    1 0 -1; 1 0 -1] / 3`` with ``conv2(..., 'same')`` (zeros outside the image), pooling
-    exponents 1/4, 1/4 and 1/4, after the downsampling ``F = max(1, round(min(M, N) /
+    1 0 -1; 1 0 -1] / 3`` with ``conv2(..., 'same')`` (zeros outside the image), the
+    deviation pooling ``mad((GCS .^ 0.5) .^ 0.5) ^ 0.25`` (a fourth root inside, the
+    mean absolute deviation, a fourth root outside), after the downsampling ``F = max(1, round(min(M, N) /
     256))``, ``conv2(x, fspecial('average', F), 'same')``, ``x(1:F:end, 1:F:end)``. Not
     symmetric: the fused image moves with the distortion, and ``GS_DF - GS_RF`` changes
     sign when the images swap.
