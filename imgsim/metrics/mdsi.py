@@ -161,10 +161,10 @@ def mdsi(image_a: NDArray[np.uint8], image_b: NDArray[np.uint8]) -> float:
     C3 = 550, alpha = 0.6, the L, H, M weights :data:`LHM`, Prewitt ``dx = [1 0 -1;
     1 0 -1; 1 0 -1] / 3`` with ``conv2(..., 'same')`` (zeros outside the image), the
     deviation pooling ``mad((GCS .^ 0.5) .^ 0.5) ^ 0.25`` (a fourth root inside, the
-    mean absolute deviation, a fourth root outside), after the downsampling ``F = max(1, round(min(M, N) /
-    256))``, ``conv2(x, fspecial('average', F), 'same')``, ``x(1:F:end, 1:F:end)``. Not
-    symmetric: the fused image moves with the distortion, and ``GS_DF - GS_RF`` changes
-    sign when the images swap.
+    mean absolute deviation, a fourth root outside), after the downsampling
+    ``F = max(1, round(min(M, N) / 256))``, ``conv2(x, fspecial('average', F), 'same')``,
+    ``x(1:F:end, 1:F:end)``. Not symmetric: the fused image moves with the distortion,
+    and ``GS_DF - GS_RF`` changes sign when the images swap.
 
     Ports: piq (``piq.mdsi``) takes the same steps and constants (its zero-padded
     ``avg_pool2d`` is the same block average), in float32 on images scaled to [0, 1].
