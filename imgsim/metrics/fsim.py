@@ -12,11 +12,13 @@ downsampling"); the ports depart from it as follows, and imgsim does not:
 
 - piq (``piq.fsim``) and pyiqa (``fsim``, chromatic by default, i.e. FSIMc) average-pool
   by F (windows ``[0, F)`` of the image) instead of ``conv2(x, ones(F)/F^2, 'same')``
-  sampled at ``1:F:end`` (windows one pixel before to ``F/2`` after, zero outside);
+  sampled at ``1:F:end`` (windows one pixel before to ``F/2`` after, zero outside),
+  and compute F with Python's ``round``, which rounds halves to even: F = 2 for a
+  shorter side of 640 px, where MATLAB's ``round(2.5)`` gives 3;
 - they take ``torch.median``, the lower of the two middle values, where MATLAB's
-  ``median`` averages them; they divide by machine epsilon instead of ``epsilon = 1e-4``
-  in the mean phase vector and add it to the phase congruency's numerator and
-  denominator;
+  ``median`` averages them; they add machine epsilon instead of ``epsilon = 1e-4`` to
+  the norm of the mean phase vector, and add it to the phase congruency's numerator
+  and denominator as well;
 - they convert to YIQ with ``0.5959, -0.2746, -0.3213 / 0.2115, -0.5227, 0.3112``
   where FeatureSIM.m uses ``0.596, -0.274, -0.322 / 0.211, -0.523, 0.312``;
 - they raise ``|S_I S_Q|`` to ``lambda`` where FeatureSIM.m takes

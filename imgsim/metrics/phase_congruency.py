@@ -21,7 +21,7 @@ Everything is as in the copy of ``phasecong2`` inside ``FeatureSIM.m`` (FSIM ver
 frequency grid normalised to ±0.5 by ``cols - 1`` (odd sizes) or ``cols`` (even
 sizes), ``ifftshift``-ed; Kovesi's ``lowpassfilter([rows, cols], 0.45, 15)``; the
 MATLAB median (the mean of the two middle values for an even count). The filters and
-the noise constants depend on the image size only and are kept for the last few sizes.
+the noise constants depend on the image size only and are kept for the last two sizes.
 
 References
 ----------
@@ -88,7 +88,9 @@ def _grid_ranges(rows: int, cols: int) -> tuple[NDArray[np.float64], NDArray[np.
     return axis(cols), axis(rows)
 
 
-@functools.lru_cache(maxsize=4)
+# A pair, and usually a whole folder, has one size. The bank is 16 float64 planes of the
+# image (8 MB at 256 x 256), so only the last two sizes are kept.
+@functools.lru_cache(maxsize=2)
 def _filter_bank(rows: int, cols: int) -> _FilterBank:
     """The filters and noise constants of ``phasecong2`` for a ``rows`` x ``cols`` image."""
     xrange, yrange = _grid_ranges(rows, cols)
