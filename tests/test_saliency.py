@@ -21,8 +21,7 @@ from authors_code.vsi import VSI
 from distortions import DISTORTIONS, gray
 from numpy.typing import NDArray
 
-from imgsim.metrics.pair_inputs import matlab_downsample
-from imgsim.metrics.saliency import downsample, sdsp_saliency, sr_sim, vsi
+from imgsim.metrics.saliency import sdsp_saliency, sr_sim, vsi
 
 Image = NDArray[np.uint8]
 
@@ -145,11 +144,3 @@ def test_a_flat_image_against_a_photograph_scores_below_one(
 def test_sdsp_saliency_spans_zero_to_one(photos: dict[str, Image]) -> None:
     saliency = sdsp_saliency(photos["chelsea"].astype(np.float64))
     assert (saliency.min(), saliency.max()) == (0.0, 1.0)
-
-
-@pytest.mark.parametrize("factor", [2, 3, 4])
-def test_downsample_equals_the_shared_matlab_downsample(factor: int) -> None:
-    planes = np.random.default_rng(6).uniform(0, 255, (67, 90, 4))
-    np.testing.assert_allclose(
-        downsample(planes, factor), matlab_downsample(planes, factor), rtol=1e-12, atol=1e-10
-    )

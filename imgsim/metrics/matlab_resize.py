@@ -132,7 +132,7 @@ def imresize(
         out_shape = (int(output_shape[0]), int(output_shape[1]))
         scales = (out_shape[0] / in_shape[0], out_shape[1] / in_shape[1])
     is_uint8 = image.dtype == np.uint8
-    values = image.astype(np.float64)
+    values = np.asarray(image, dtype=np.float64)
     # MATLAB's dimensionOrder: sort(scale), a stable sort, so rows first on a tie.
     for axis in sorted((0, 1), key=lambda k: scales[k]):
         matrix = resize_matrix(in_shape[axis], out_shape[axis], scales[axis], method)
