@@ -210,6 +210,11 @@ def _scharr_magnitude(plane: Array) -> Array:
     return np.asarray(np.sqrt(gx * gx + gy * gy), dtype=np.float64)
 
 
+def _lmn(planes: Array) -> Array:
+    """VSI.m's L, M, N of an H x W x 3 RGB image (a 3 x 3 colour matrix per pixel)."""
+    return np.asarray(cv2.transform(planes, _RGB_TO_LMN), dtype=np.float64)
+
+
 def _similarity(x: Array, y: Array, constant: float) -> Array:
     return (2.0 * x * y + constant) / (x * x + y * y + constant)
 
@@ -272,8 +277,8 @@ def vsi(image_a: NDArray[np.uint8], image_b: NDArray[np.uint8]) -> float:
     a, b = checked_pair(image_a, image_b, "vsi", min_side=VSI_MIN_SIDE)
     planes_a, planes_b = rgb(a), rgb(b)
     factor = matlab_factor(*a.shape[:2])
-    lmn_a = matlab_downsample(cv2.transform(planes_a, _RGB_TO_LMN), factor)
-    lmn_b = matlab_downsample(cv2.transform(planes_b, _RGB_TO_LMN), factor)
+    lmn_a = matlab_downsample(_lmn(planes_a), factor)
+    lmn_b = matlab_downsample(_lmn(planes_b), factor)
     saliency_a = matlab_downsample(sdsp_saliency(planes_a), factor)
     saliency_b = matlab_downsample(sdsp_saliency(planes_b), factor)
     gradient = _similarity(
