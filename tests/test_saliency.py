@@ -141,6 +141,17 @@ def test_a_flat_image_against_a_photograph_scores_below_one(
     assert METRICS[name](np.zeros_like(reference), reference) < 0.9
 
 
+def test_sr_sim_scores_images_with_zero_fourier_coefficients() -> None:
+    ramp = np.tile((np.arange(64) * 3).astype(np.uint8), (64, 1))
+    assert sr_sim(ramp, np.flipud(ramp)) == 1.0
+
+
+def test_sr_sim_of_a_ramp_against_a_photograph_is_finite(photos: dict[str, Image]) -> None:
+    reference = np.ascontiguousarray(photos["camera"][:64, :64, 0])
+    ramp = np.tile((np.arange(64) * 3).astype(np.uint8), (64, 1))
+    assert np.isfinite(sr_sim(ramp, reference))
+
+
 def test_sdsp_saliency_spans_zero_to_one(photos: dict[str, Image]) -> None:
     saliency = sdsp_saliency(photos["chelsea"].astype(np.float64))
     assert (saliency.min(), saliency.max()) == (0.0, 1.0)

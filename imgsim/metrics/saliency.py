@@ -8,11 +8,13 @@ saliency), including MATLAB's ``imresize`` (:mod:`imgsim.metrics.matlab_resize`)
 the ``conv2(..., 'same')`` zero borders and the downsampling by
 ``F = max(1, round(min(rows, cols) / 256))``.
 
-Where the authors' code divides 0 by 0 (a flat image: its saliency map is
-``(x - min) / (max - min)`` of a constant), imgsim defines the saliency of a flat
-image as 0 everywhere (it has no salient region), and a pair whose two saliency maps
-are both 0 everywhere is pooled with equal weights; so two identical flat images score
-1, and a flat image against a photograph scores low, where MATLAB returns NaN.
+Where the authors' code returns NaN, imgsim defines the result. A flat image (VSI.m:
+its saliency is ``(x - min) / (max - min)`` of a constant, 0 / 0; SR_SIM.m: the log of
+zero Fourier coefficients) has saliency 0 everywhere, as it has no salient region, and
+a pair whose two saliency maps are both 0 everywhere is pooled with equal weights: two
+identical flat images score 1, a flat image against a photograph scores low. Other
+zero Fourier coefficients (ramps, stripes) get machine epsilon added to their
+amplitude before SR-SIM's log, as piq does.
 
 References
 ----------
@@ -82,6 +84,7 @@ def _gaussian_taps(size: int, sigma: float) -> Array:
 
 
 _SR_GAUSS = _gaussian_taps(SR_GAUSS_SIZE, SR_GAUSS_SIGMA)
+_EPSILON = float(np.finfo(np.float64).eps)
 # imfilter centres a kernel of k taps on tap floor((k + 1) / 2) (1-based): 5 of 10.
 _SR_GAUSS_ANCHOR = (SR_GAUSS_SIZE + 1) // 2 - 1
 
@@ -176,28 +179,26 @@ def spectral_residual_saliency(image: Array) -> Array:
     log amplitude spectrum over a 3 x 3 average (replicated borders), recombined with
     the phase, transformed back and squared, is blurred by a 10 x 10 Gaussian of
     sigma 3.8 (zero borders, MATLAB's centre tap for an even size), min-max normalised
-    and resized back (bicubic). A flat image has saliency 0 everywhere (SR_SIM.m:
-    log 0).
+    and resized back (bicubic). A flat image has saliency 0 everywhere.
+
+    Where a Fourier coefficient is exactly 0 (a flat image; also ramps, stripes, and
+    other images constant along an axis or symmetric), SR_SIM.m takes ``log(0)`` and
+    its score is NaN; here machine epsilon is added to the amplitude before the log, as
+    piq does, which moves any other log amplitude by at most 2.3e-16 / amplitude.
     """
     if image.min() == image.max():
         return np.zeros(image.shape)
     small = np.asarray(imresize(image, scale=SR_SCALE, method="bicubic"))
     spectrum = np.fft.fft2(small)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_amplitude = np.log(np.abs(spectrum))
-        residual = log_amplitude - cv2.blur(
-            log_amplitude, (SR_AVERAGE, SR_AVERAGE), borderType=cv2.BORDER_REPLICATE
-        )
-        energy = np.abs(np.fft.ifft2(np.exp(residual + 1j * np.angle(spectrum)))) ** 2
+    log_amplitude = np.log(np.abs(spectrum) + _EPSILON)
+    residual = log_amplitude - cv2.blur(
+        log_amplitude, (SR_AVERAGE, SR_AVERAGE), borderType=cv2.BORDER_REPLICATE
+    )
+    energy = np.abs(np.fft.ifft2(np.exp(residual + 1j * np.angle(spectrum)))) ** 2
     anchor = (_SR_GAUSS_ANCHOR, _SR_GAUSS_ANCHOR)
     blurred = cv2.sepFilter2D(
         energy, cv2.CV_64F, _SR_GAUSS, _SR_GAUSS, anchor=anchor, borderType=cv2.BORDER_CONSTANT
     )
-    if not np.all(np.isfinite(blurred)):
-        raise ValueError(
-            "sr_sim: the quarter-size image has a Fourier coefficient of 0, whose log the "
-            "authors' code takes (its saliency is undefined)"
-        )
     normalised = mat2gray(np.asarray(blurred, dtype=np.float64))
     return np.asarray(imresize(normalised, output_shape=image.shape, method="bicubic"), dtype=float)
 
@@ -268,11 +269,15 @@ def vsi(image_a: NDArray[np.uint8], image_b: NDArray[np.uint8]) -> float:
 
     Notes
     -----
-    piq's and pyiqa's ``vsi`` (the latter after "IQA-Optimization") depart from VSI.m:
-    they resize for SDSP with PyTorch's bilinear ``interpolate`` (no antialiasing,
-    another pixel grid), average-pool instead of ``conv2 'same'`` (no zero border),
-    take ``relu`` or ``abs`` of the chrominance similarity instead of the real part of
-    its power, and add an epsilon to the pooling.
+    The ports depart from VSI.m. piq's ``vsi`` resizes for SDSP with PyTorch's bilinear
+    ``interpolate`` (no antialiasing; ``align_corners=True`` on the way back) and
+    downsamples by average pooling over replicate-padded windows one pixel up and left
+    of ``conv2 'same'``'s zero-padded ones. pyiqa's published ``vsi`` values come from
+    "IQA-Optimization"'s VSI, which computes SDSP at full size (no 256 x 256 resize, so
+    the log-Gabor band and the centre prior fall elsewhere), converts to CIELAB against
+    a D65 white where VSI.m uses D50, numbers the centre prior's coordinates from 0,
+    takes ``abs`` of the chrominance similarity instead of the real part of its power,
+    and adds epsilons; on TID2013 pairs the two differ by about 0.01.
     """
     a, b = checked_pair(image_a, image_b, "vsi", min_side=VSI_MIN_SIDE)
     planes_a, planes_b = rgb(a), rgb(b)
@@ -327,10 +332,11 @@ def sr_sim(image_a: NDArray[np.uint8], image_b: NDArray[np.uint8]) -> float:
 
     Notes
     -----
-    piq's ``srsim`` departs from SR_SIM.m: it average-pools instead of ``conv2 'same'``,
-    resizes with its own bicubic ``imresize``, adds an epsilon to the amplitude before
-    the log and to the normalisations, and pads the even 10 x 10 Gaussian into an
-    11 x 11 one.
+    piq's ``srsim`` follows SR_SIM.m closely (its test's MATLAB values are reproduced by
+    this function to 8 digits): it adds machine epsilon to the amplitude before the log
+    and to the min-max normalisation, and writes the even 10 x 10 Gaussian as an
+    11 x 11 kernel with a zero first row and column, which is MATLAB's centring. Its
+    ``gaussian_size`` option invites an odd size (9), which is not SR_SIM.m's.
     """
     a, b = checked_pair(image_a, image_b, "sr_sim", min_side=SR_SIM_MIN_SIDE)
     factor = matlab_factor(*a.shape[:2])
