@@ -152,6 +152,9 @@ def test_sr_sim_of_a_ramp_against_a_photograph_is_finite(photos: dict[str, Image
     assert np.isfinite(sr_sim(ramp, reference))
 
 
-def test_sdsp_saliency_spans_zero_to_one(photos: dict[str, Image]) -> None:
-    saliency = sdsp_saliency(photos["chelsea"].astype(np.float64))
-    assert (saliency.min(), saliency.max()) == (0.0, 1.0)
+def test_sdsp_saliency_is_at_least_zero(photos: dict[str, Image]) -> None:
+    assert sdsp_saliency(photos["chelsea"].astype(np.float64)).min() == 0.0
+
+
+def test_sdsp_saliency_is_at_most_one(photos: dict[str, Image]) -> None:
+    assert sdsp_saliency(photos["chelsea"].astype(np.float64)).max() == 1.0
