@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.signal import correlate2d
 
-from .matlab import fspecial_gaussian
+from .matlab import filter2_same, fspecial_gaussian
 from .matlab_pyrtools import buildLpyr, innerProd, pyrBand, shift
 
 Array = NDArray[np.float64]
@@ -45,11 +45,6 @@ Array = NDArray[np.float64]
 def filter2_valid(kernel: Array, image: Array) -> Array:
     """MATLAB ``filter2(kernel, image, 'valid')``: correlation over whole windows."""
     return np.asarray(correlate2d(image, kernel, mode="valid"))
-
-
-def filter2_same(kernel: Array, image: Array) -> Array:
-    """MATLAB ``filter2(kernel, image, 'same')`` for an odd kernel: zeros outside."""
-    return np.asarray(correlate2d(image, kernel, mode="same", boundary="fill"))
 
 
 def triangle(x: Array) -> Array:
