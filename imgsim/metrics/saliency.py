@@ -258,9 +258,10 @@ def vsi(image_a: NDArray[np.uint8], image_b: NDArray[np.uint8]) -> float:
     Returns
     -------
     float
-        Higher is better; 1 for identical images; in practice in (0, 1] (at most 1,
-        as every factor is). Fixed as in VSI.m: C1 = 1.27 (constForVS), C2 = 386
-        (constForGM), C3 = 130 (constForChrom), alpha = 0.40, lambda = 0.020; LMN =
+        Higher is better; 1 for identical images; in (0, 1] (every factor is in
+        (0, 1] and the weights are not negative). Fixed as in VSI.m: C1 = 1.27
+        (constForVS), C2 = 386 (constForGM), C3 = 130 (constForChrom), alpha = 0.40,
+        lambda = 0.020; LMN =
         (0.06R + 0.63G + 0.27B, 0.30R + 0.04G - 0.35B, 0.34R - 0.60G + 0.17B); the
         saliency maps are computed at full size, then L, M, N and both maps are
         averaged over F x F (``conv2 'same'``, zero borders) and sampled every F
@@ -322,8 +323,10 @@ def sr_sim(image_a: NDArray[np.uint8], image_b: NDArray[np.uint8]) -> float:
     Returns
     -------
     float
-        Higher is better; 1 for identical images; at most 1. Fixed as in SR_SIM.m:
-        C1 = 0.40, C2 = 225, alpha = 0.50; the luma is averaged over F x F
+        Higher is better; 1 for identical images; in [0, 1] in practice (0.75 to
+        0.95 on random data), though not by construction: the bicubic resizes let the
+        saliency maps overshoot [0, 1] by a few hundredths, as in SR_SIM.m. Fixed as
+        in SR_SIM.m: C1 = 0.40, C2 = 225, alpha = 0.50; the luma is averaged over F x F
         (``conv2 'same'``, zero borders) and sampled every F pixels, ``F = max(1,
         round(min(rows, cols) / 256))``; the saliency is computed on that image shrunk
         by 0.25 (bicubic), with a 3 x 3 average on the log spectrum and a 10 x 10
