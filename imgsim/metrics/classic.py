@@ -1,0 +1,269 @@
+"""Classic full-reference indices: the universal quality index and blocking-aware PSNR.
+
+References
+----------
+Z. Wang, A. C. Bovik, "A universal image quality index", IEEE Signal Processing Letters
+9(3), 81-84, 2002; the authors' code ``img_qi.m`` (LIVE, The University of Texas at
+Austin, 2001).
+C. Yim, A. C. Bovik, "Quality assessment of deblocked images", IEEE Transactions on
+Image Processing 20(1), 88-98, 2011 (no code was published; Section III's equations).
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from imgsim.metrics.pair_inputs import LUMA_WEIGHTS, checked_pair
+
+UQI_BLOCK = 8
+"""The sliding window of ``img_qi.m``: ``block_size = 8``."""
+PSNR_B_BLOCK = 8
+"""The block size of the coder whose block boundaries PSNR-B inspects (JPEG: 8)."""
+PSNR_B_MIN_SIDE = PSNR_B_BLOCK + 1
+"""9 px: the smallest side with a block boundary (a pair of pixels across it)."""
+
+_LUMA_PER_MILLE = np.array([[round(1000 * weight) for weight in LUMA_WEIGHTS]], np.float32)
+"""299, 587, 114: BT.601 luma times 1000, in integers."""
+
+
+def _luma_per_mille(image: NDArray[np.uint8]) -> NDArray[np.float32]:
+    """1000 x the BT.601 luma of :func:`luma` (a gray image x 1000), exactly.
+
+    ``299 R + 587 G + 114 B`` is an integer under 2^24, which float32 holds exactly, so
+    that differences and sums of it carry no rounding error: 1000 x the unrounded luma
+    in float64 without its rounding, in half the memory.
+    """
+    planes = image.astype(np.float32)
+    if planes.ndim == 2:
+        return np.asarray(planes * np.float32(1000.0), dtype=np.float32)
+    return np.asarray(cv2.transform(planes, _LUMA_PER_MILLE), dtype=np.float32)
+
+
+def _box_means(
+    values: NDArray[np.float32], size: int, squared: bool = False
+) -> NDArray[np.float64]:
+    """Means over ``size`` x ``size`` windows of the values, or of their squares, in
+    float64, one per pixel: OpenCV's box filter, whose window at pixel (i, j) starts at
+    (i - size // 2, j - size // 2). Only windows inside the image are read afterwards
+    (:func:`_valid`); the others see zeros beyond the border.
+
+    For integer values the sums are exact while they stay under 2^53, and dividing by
+    ``size² = 64`` (a power of 2) is exact too.
+    """
+    box = cv2.sqrBoxFilter if squared else cv2.boxFilter
+    means = box(values, cv2.CV_64F, (size, size), normalize=True, borderType=cv2.BORDER_CONSTANT)
+    return np.asarray(means, dtype=np.float64)
+
+
+def _valid(values: NDArray[np.float64], size: int) -> NDArray[np.float64]:
+    """The pixels of a :func:`_box_means` map whose window lies inside the image: the
+    windows of ``filter2(ones(size), x, 'valid')``."""
+    first = size // 2
+    return values[
+        first : values.shape[0] - size + first + 1, first : values.shape[1] - size + first + 1
+    ]
+
+
+def uqi(image_a: NDArray[np.uint8], image_b: NDArray[np.uint8]) -> float:
+    r"""Universal image quality index (Wang & Bovik 2002), the mean over 8 x 8 windows.
+
+    In each window, correlation, mean luminance and contrast in one product:
+
+    .. math::
+
+        Q = \frac{4\, \sigma_{xy}\, \bar x\, \bar y}
+                 {(\sigma_x^2 + \sigma_y^2)(\bar x^2 + \bar y^2)}
+          = \frac{\sigma_{xy}}{\sigma_x \sigma_y} \cdot
+            \frac{2 \bar x \bar y}{\bar x^2 + \bar y^2} \cdot
+            \frac{2 \sigma_x \sigma_y}{\sigma_x^2 + \sigma_y^2}
+
+    Parameters
+    ----------
+    image_a : ndarray of uint8, H x W or H x W x 3
+        The image being judged (``img2`` of the authors' code).
+    image_b : ndarray of uint8, same shape
+        Its reference (``img1``). The index is symmetric: the order does not matter.
+
+    Returns
+    -------
+    float
+        Higher is better; 1 for identical images. Range [-1, 1].
+
+    Notes
+    -----
+    Fixed as in ``img_qi.m``: an 8 x 8 sliding window at every position inside the
+    image (``filter2(ones(8), x, 'valid')``: (H-7) x (W-7) windows), the quality map's
+    mean (``mean2``), and its special cases: where both windows are flat
+    (``N Σ(x² + y²) - (Σx)² - (Σy)² = 0``) the map is the luminance term
+    ``2 Σx Σy / ((Σx)² + (Σy)²)``, and 1 where both windows are also black. Data range
+    0-255; RGB images are scored on their unrounded BT.601 luma, gray images as they
+    are. Those special cases test sums for exact zeros, so the sums are taken on 1000 x
+    the luma (``299 R + 587 G + 114 B``, an integer), which leaves the index unchanged
+    (it is scale-free) and keeps every sum exact: the cases fall where ``img_qi.m``
+    puts them on MATLAB ``rgb2gray`` integers, not where float rounding happens to
+    leave a zero. sewar's ``uqi`` departs from ``img_qi.m``: it puts the windows' means where
+    ``img_qi.m`` has their sums (so ``N Σxy - Σx Σy`` becomes ``N E[xy] - E[x] E[y]``,
+    not a covariance) and drops the last row and column of windows.
+
+    References
+    ----------
+    Z. Wang, A. C. Bovik, "A universal image quality index", IEEE SPL 9(3), 2002;
+    ``img_qi.m``, Z. Wang, LIVE, The University of Texas at Austin, 2001.
+    """
+    a, b = checked_pair(image_a, image_b, "uqi", min_side=UQI_BLOCK)
+    img1 = _luma_per_mille(b)
+    img2 = _luma_per_mille(a)
+    windows_down = img1.shape[0] - UQI_BLOCK + 1
+    windows_across = img1.shape[1] - UQI_BLOCK + 1
+    total = 0.0
+    for first in range(0, windows_down, _UQI_BAND):
+        last = min(first + _UQI_BAND, windows_down) + UQI_BLOCK - 1
+        total += _quality_map_sum(img1[first:last], img2[first:last])
+    return float(total / (windows_down * windows_across))
+
+
+_UQI_BAND = 64
+"""Window rows scored at a time. The map of a whole image needs a dozen temporaries
+of its size; bands of 64 rows keep them in the cache and in reused heap memory, which
+on a 512 x 512 pair measured 2x faster (3.5 against 7 ms) than whole-image arrays,
+whose fresh pages cost more than the arithmetic."""
+
+
+def _quality_map_sum(band1: NDArray[np.float32], band2: NDArray[np.float32]) -> float:
+    """The sum of ``img_qi.m``'s quality map over the windows inside two bands of rows.
+
+    ``img_qi.m``'s ratio ``4 (N Σxy - Σx Σy) Σx Σy / ((N Σ(x² + y²) - (Σx)² - (Σy)²)
+    ((Σx)² + (Σy)²))`` is the same quotient as ``(w - u) u / ((z - v) v)`` in the window
+    means of ``s = x + y`` and ``d = x - y``: ``u = E[s]² - E[d]² = 4 E[x] E[y]``,
+    ``v = E[s]² + E[d]² = 2 (E[x]² + E[y]²)``, ``w = E[s²] - E[d²] = 4 E[xy]``,
+    ``z = E[s²] + E[d²] = 2 E[x² + y²]`` (numerator and denominator are
+    ``img_qi.m``'s over 4 N⁴), from four box filters instead of five. On integers every
+    term up to the last products is exact (sums under 2^53 over 64, a power of 2), so
+    the special cases are decided exactly as in ``img_qi.m``: where ``z = v`` (both
+    windows flat, ``denominator1 = 0``) the map is the luminance term ``u / v``
+    (``2 Σx Σy / ((Σx)² + (Σy)²)``), and 1 where also ``v = 0`` (both windows black).
+    """
+    # Whole-width maps, cropped only when summed: operations on contiguous arrays run
+    # several times faster than on cropped views.
+    total = band1 + band2
+    difference = band1 - band2
+    u = np.square(_box_means(total, UQI_BLOCK))
+    v = np.square(_box_means(difference, UQI_BLOCK))
+    u -= v
+    v *= 2.0
+    v += u
+    w = _box_means(total, UQI_BLOCK, squared=True)
+    z = _box_means(difference, UQI_BLOCK, squared=True)
+    w -= z
+    z *= 2.0
+    z += w
+    w -= u
+    z -= v
+    w *= u
+    z *= v
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w /= z
+    quality_sum = float(np.sum(_valid(w, UQI_BLOCK)))
+    if math.isfinite(quality_sum):
+        return quality_sum
+    # Some window has z = 0, where w is 0 as well (0/0): both windows flat, or black.
+    quality_map = _valid(w, UQI_BLOCK)
+    flat = np.isnan(quality_map)
+    luminance = _valid(v, UQI_BLOCK)[flat]
+    quality_map[flat] = np.where(luminance != 0, _valid(u, UQI_BLOCK)[flat], 1.0)
+    quality_map[flat] /= np.where(luminance != 0, luminance, 1.0)
+    return float(np.sum(quality_map))
+
+
+def _squared_differences(first: NDArray[np.float32], second: NDArray[np.float32]) -> float:
+    """``sum((first - second)²)``, accumulated in float64 by OpenCV."""
+    return float(cv2.norm(first, second, cv2.NORM_L2SQR))
+
+
+def blocking_effect_factor(gray: NDArray[np.float32], block: int = PSNR_B_BLOCK) -> float:
+    r"""The blocking effect factor BEF of one gray image (Yim & Bovik 2011, Sec. III).
+
+    How much larger the squared differences across block boundaries are than those
+    inside blocks, weighted by how visible a grid of ``block`` px is at this size:
+
+    .. math::
+
+        \mathrm{BEF} = \eta\,(D_B - D_B^C), \qquad
+        \eta = \frac{\log_2 B}{\log_2 \min(N_H, N_V)} \text{ if } D_B > D_B^C
+        \text{, else } 0
+
+    where ``D_B`` is the mean squared difference of the neighbouring pixel pairs that
+    straddle a block boundary (horizontal and vertical pairs together) and ``D_B^C`` that
+    of all other neighbouring pairs. Pairs are counted as the sets are: for sides that
+    are multiples of B that is the paper's ``N_HB = N_V (N_H/B - 1)``; sewar's ``psnrb``
+    departs from it with ``N_V N_H / B - 1``. In the units of ``gray`` squared.
+    """
+    rows, columns = gray.shape
+    all_sum = _squared_differences(gray[:, 1:], gray[:, :-1])
+    all_sum += _squared_differences(gray[1:, :], gray[:-1, :])
+    # Boundary pairs: pixel 8k - 1 and pixel 8k (0-based), k = 1, 2, ..., inside the image.
+    right_columns = gray[:, block::block]
+    left_columns = gray[:, block - 1 :: block][:, : right_columns.shape[1]]
+    lower_rows = gray[block::block, :]
+    upper_rows = gray[block - 1 :: block, :][: lower_rows.shape[0]]
+    boundary_sum = float(np.square(right_columns - left_columns, dtype=np.float64).sum())
+    boundary_sum += float(np.square(lower_rows - upper_rows, dtype=np.float64).sum())
+    boundary_pairs = rows * right_columns.shape[1] + columns * lower_rows.shape[0]
+    inner_pairs = rows * (columns - 1) + columns * (rows - 1) - boundary_pairs
+    d_b = boundary_sum / boundary_pairs
+    d_bc = (all_sum - boundary_sum) / inner_pairs
+    if d_b <= d_bc:
+        return 0.0
+    eta = math.log2(block) / math.log2(min(rows, columns))
+    return float(eta * (d_b - d_bc))
+
+
+def psnr_b(image_a: NDArray[np.uint8], image_b: NDArray[np.uint8]) -> float:
+    r"""PSNR-B (Yim & Bovik 2011): PSNR with a penalty for the image's own blocking.
+
+    .. math::
+
+        \mathrm{PSNR\text{-}B} = 10 \log_{10} \frac{255^2}{\mathrm{MSE}(a, b)
+        + \mathrm{BEF}(a)}
+
+    Parameters
+    ----------
+    image_a : ndarray of uint8, H x W or H x W x 3
+        The image being judged (deblocked, compressed, generated): ``y`` of the paper,
+        whose blocking effect factor is added.
+    image_b : ndarray of uint8, same shape
+        Its reference (``x``). Not symmetric: only ``image_a``'s blocking counts.
+
+    Returns
+    -------
+    float
+        In dB, higher is better; ``inf`` when MSE-B is 0 (identical images without
+        blocking). An image whose own block boundaries are stronger than its other
+        edges scores finite even against itself, as the paper defines it. Range
+        [-2.9, inf] (MSE-B at most 65025 (1 + η), η < 0.95).
+
+    Notes
+    -----
+    As the paper: block size 8 (one size, ``BEF_Tot = BEF``), block boundaries after
+    every 8th pixel from the top-left corner, η from the image's shorter side, data range
+    255. Scored on the luma (the paper works on gray images; sewar takes the first
+    channel, assuming YCbCr): unrounded BT.601 luma of an RGB image, a gray image as it
+    is. The authors published no code; ``tests/authors_code/psnr_b.py`` transcribes the
+    paper's equations. Images need at least 9 px per side (one block boundary each way).
+
+    References
+    ----------
+    C. Yim, A. C. Bovik, "Quality assessment of deblocked images", IEEE TIP 20(1), 2011.
+    """
+    a, b = checked_pair(image_a, image_b, "psnr_b", min_side=PSNR_B_MIN_SIDE)
+    # On 1000 x the luma, exact in float32: MSE and BEF both come out 10^6 times larger.
+    test = _luma_per_mille(a)
+    error = _squared_differences(test, _luma_per_mille(b)) / test.size
+    mse_b = (error + blocking_effect_factor(test)) / 1e6
+    if mse_b == 0.0:
+        return math.inf
+    return 10.0 * math.log10(255.0**2 / mse_b)
