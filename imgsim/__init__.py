@@ -23,6 +23,23 @@ _EXPORTS = {
     "mse": "imgsim.metrics.fullref",
     "rmse": "imgsim.metrics.fullref",
     "mae": "imgsim.metrics.fullref",
+    "ssim_y": "imgsim.metrics.conventions",
+    "psnr_y": "imgsim.metrics.conventions",
+    "ssim_matlab": "imgsim.metrics.conventions",
+    "gmsd": "imgsim.metrics.gradient",
+    "ms_gmsd": "imgsim.metrics.gradient",
+    "fsim": "imgsim.metrics.fsim",
+    "fsimc": "imgsim.metrics.fsim",
+    "vsi": "imgsim.metrics.saliency",
+    "sr_sim": "imgsim.metrics.saliency",
+    "vifp": "imgsim.metrics.information",
+    "iw_ssim": "imgsim.metrics.iw_ssim",
+    "haarpsi": "imgsim.metrics.haarpsi",
+    "mdsi": "imgsim.metrics.mdsi",
+    "dss": "imgsim.metrics.dss",
+    "uqi": "imgsim.metrics.classic",
+    "psnr_b": "imgsim.metrics.classic",
+    "FewerScales": "imgsim.metrics.pair_inputs",
     "distance": "imgsim.metrics.distances",
     "pairwise": "imgsim.metrics.distances",
     "ArgumentError": "imgsim.errors",
@@ -118,6 +135,21 @@ if TYPE_CHECKING:
         rmse as rmse,
         ssim as ssim,
     )
+    from imgsim.metrics.conventions import (
+        ssim_y as ssim_y,
+        psnr_y as psnr_y,
+        ssim_matlab as ssim_matlab,
+    )
+    from imgsim.metrics.gradient import gmsd as gmsd, ms_gmsd as ms_gmsd
+    from imgsim.metrics.fsim import fsim as fsim, fsimc as fsimc
+    from imgsim.metrics.saliency import vsi as vsi, sr_sim as sr_sim
+    from imgsim.metrics.information import vifp as vifp
+    from imgsim.metrics.iw_ssim import iw_ssim as iw_ssim
+    from imgsim.metrics.haarpsi import haarpsi as haarpsi
+    from imgsim.metrics.mdsi import mdsi as mdsi
+    from imgsim.metrics.dss import dss as dss
+    from imgsim.metrics.classic import uqi as uqi, psnr_b as psnr_b
+    from imgsim.metrics.pair_inputs import FewerScales as FewerScales
 
 __all__ = [*_EXPORTS, "__version__"]
 

@@ -23,7 +23,7 @@ from imgsim.errors import BadImage
 from imgsim.features import FeatureParams, check_params, get_feature
 from imgsim.images import as_rgb_uint8, decode_upright_rgb
 from imgsim.metrics import DEFAULT_COMPARE_METRICS, PairMetric, parse_pair_metrics
-from imgsim.pairs import SizeMismatch, feature_values, score_images
+from imgsim.pairs import SizeMismatch, check_crop_border, feature_values, score_images
 
 ImageLike = NDArray[np.uint8] | str | Path
 Features = Mapping[str, NDArray[np.generic]]
@@ -70,12 +70,16 @@ def compare(
     *,
     resize: bool = False,
     params: FeatureParams | None = None,
+    crop_border: int = 0,
 ) -> dict[str, float | int]:
     """Score image ``a`` against reference ``b``: ``{metric: value}``, names as on the CLI.
 
     ``a`` and ``b`` are paths or H x W x 3 ``uint8`` arrays; paths give the values
     ``imgsim compare`` prints for them. Pixel metrics need equal sizes unless
-    ``resize`` (``b`` is then resized to ``a``'s size).
+    ``resize`` (``b`` is then resized to ``a``'s size). ``crop_border`` pixels are
+    removed from each side by the metrics that take it (``ssim_y``, ``psnr_y``).
+    A multi-scale metric that used fewer scales on a small image says so with a
+    :class:`~imgsim.metrics.pair_inputs.FewerScales` warning.
     """
     if isinstance(metrics, str):
         raise ValueError(f"metrics must be a list of names, got the string {metrics!r}")
@@ -87,20 +91,29 @@ def compare(
         _features(image, label, names, params) if names else {}
         for image, label in ((a, "a"), (b, "b"))
     ]
-    values = _pixel_values(a, b, [m for m in resolved if m.kind != "feature"], params, resize)
+    check_crop_border(crop_border, resolved)
+    pixel_metrics = [m for m in resolved if m.kind != "feature"]
+    values = _pixel_values(a, b, pixel_metrics, params, resize, crop_border)
     values.update(feature_values(features[0], features[1], resolved))
     return {key: value for key, value in values.items() if value is not None}
 
 
 def _pixel_values(
-    a: ImageLike, b: ImageLike, metrics: Sequence[PairMetric], params: FeatureParams, resize: bool
+    a: ImageLike,
+    b: ImageLike,
+    metrics: Sequence[PairMetric],
+    params: FeatureParams,
+    resize: bool,
+    crop_border: int,
 ) -> dict[str, float | int | None]:
     """The pixel and keypoint metrics, from one full decode of each path (as the command
     line's ``compare`` reads them)."""
     if not metrics:
         return {}
     try:
-        values, _ = score_images(_pixels(a, "a"), _pixels(b, "b"), metrics, params, resize)
+        values, _ = score_images(
+            _pixels(a, "a"), _pixels(b, "b"), metrics, params, resize, crop_border
+        )
     except SizeMismatch as mismatch:
         raise ValueError(
             f"a and b must have the same size for pixel metrics (or pass resize=True), "

@@ -9,6 +9,7 @@ taken from the feature store when it has them.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,10 +30,12 @@ from imgsim.engine import (
     release_reader,
     store_reader,
 )
-from imgsim.errors import Argument, BadImage, UsageError, Wording, message_of
+from imgsim.errors import Argument, ArgumentError, BadImage, UsageError, Wording, message_of
 from imgsim.features import FeatureParams, check_params, get_feature
 from imgsim.images import DEFAULT_MAX_PIXELS, decode_upright_rgb, resize_antialiased
-from imgsim.metrics import PairMetric, pixel_function
+from imgsim.metrics import PIXEL_METRICS, PairMetric
+from imgsim.metrics.pair_inputs import FewerScales
+from imgsim.metrics.registry import option_readers
 from imgsim.parallel import ordered_map
 
 if TYPE_CHECKING:
@@ -69,6 +72,12 @@ class CompareOptions:
     resize: bool = False
     """Resize B to A's size (anti-aliased) when they differ, for pixel metrics."""
     max_pixels: int = DEFAULT_MAX_PIXELS
+    crop_border: int = 0
+    """Pixels removed from each side by the metrics that take ``crop_border`` (``psnr_y``,
+    ``ssim_y``) before they score."""
+
+    def __post_init__(self) -> None:
+        check_crop_border(self.crop_border, self.metrics)
 
 
 @dataclass(frozen=True)
@@ -170,7 +179,10 @@ def score_pair(
             image_b = decode_upright_rgb(b, max_pixels=options.max_pixels).pixels
         except BadImage as error:
             return PairResult(a, b, error=message_of(error), unreadable=True, files=files)
-        values, notes, missing = _pixel_scores(image_a, image_b, options.metrics, options.resize)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", FewerScales)
+            values, notes, missing = _pixel_scores(image_a, image_b, options)
+        notes += [str(w.message) for w in caught if issubclass(w.category, FewerScales)]
     if files:
         values.update(feature_values(files[0].features, files[1].features, options.metrics))
     return PairResult(
@@ -224,7 +236,7 @@ class SizeMismatch(Exception):
 
 
 class ImagesTooSmall(ValueError):
-    """A pixel metric's window does not fit in the images (ssim: 11 px a side, ms_ssim: 176)."""
+    """A pixel metric's window does not fit in the images (ssim: 11 px a side)."""
 
 
 PixelProblem = SizeMismatch | ImagesTooSmall
@@ -237,6 +249,7 @@ def score_images(
     metrics: Sequence[PairMetric],
     params: FeatureParams,
     resize: bool,
+    crop_border: int = 0,
 ) -> tuple[dict[str, Value], list[str]]:
     """Every metric of one pair of decoded images, and notes about values that are 0 by default.
 
@@ -247,7 +260,8 @@ def score_images(
     """
     if image_a.shape != image_b.shape and not resize and any(m.kind == "pixels" for m in metrics):
         raise SizeMismatch(_size_text(image_a), _size_text(image_b))
-    values, notes, missing = _pixel_scores(image_a, image_b, metrics, resize)
+    options = CompareOptions(tuple(metrics), params, resize, crop_border=crop_border)
+    values, notes, missing = _pixel_scores(image_a, image_b, options)
     if missing:
         raise next(iter(missing.values()))
     names = {m.name for m in metrics if m.kind == "feature"}
@@ -262,20 +276,19 @@ def score_images(
 
 
 def _pixel_scores(
-    image_a: NDArray[np.uint8],
-    image_b: NDArray[np.uint8],
-    metrics: Sequence[PairMetric],
-    resize: bool,
+    image_a: NDArray[np.uint8], image_b: NDArray[np.uint8], options: CompareOptions
 ) -> tuple[dict[str, Value], list[str], dict[str, PixelProblem]]:
     """The pixel and keypoint metrics of one pair, notes about values that are 0 by
-    default, and the pixel metrics that cannot be computed, each with its reason."""
+    default, and the pixel metrics that cannot be computed, each with its reason (a
+    metric that uses fewer scales warns :class:`FewerScales`)."""
     values: dict[str, Value] = {}
     notes: list[str] = []
     missing: dict[str, PixelProblem] = {}
     pixel_b = image_b
     mismatch: SizeMismatch | None = None
+    metrics = options.metrics
     if image_a.shape != image_b.shape and any(m.kind == "pixels" for m in metrics):
-        if resize:
+        if options.resize:
             pixel_b = resize_antialiased(image_b, (image_a.shape[1], image_a.shape[0]))
         else:
             mismatch = SizeMismatch(_size_text(image_a), _size_text(image_b))
@@ -285,7 +298,7 @@ def _pixel_scores(
                 missing[metric.column] = mismatch
                 continue
             try:
-                values[metric.column] = pixel_function(metric.name)(image_a, pixel_b)
+                values[metric.column] = _pixel_value(metric, image_a, pixel_b, options)
             except ValueError as error:  # decoded images are valid: only their size can be wrong
                 missing[metric.column] = ImagesTooSmall(str(error))
         elif metric.kind == "keypoints":
@@ -296,6 +309,31 @@ def _pixel_scores(
             if match.note:
                 notes.append(f"{metric.column} = 0: {match.note}")
     return values, notes, missing
+
+
+def _pixel_value(
+    metric: PairMetric,
+    image_a: NDArray[np.uint8],
+    image_b: NDArray[np.uint8],
+    options: CompareOptions,
+) -> float:
+    entry = PIXEL_METRICS[metric.name]
+    keywords = {"crop_border": options.crop_border} if "crop_border" in entry.options else {}
+    return float(entry.function(image_a, image_b, **keywords))
+
+
+def check_crop_border(crop_border: int, metrics: Sequence[PairMetric]) -> None:
+    """Refuse a ``crop_border`` that is negative, or given without a metric that reads it."""
+    if crop_border < 0:
+        raise ArgumentError(
+            f"{{}} must be 0 or more, got {crop_border}", Argument("crop_border", crop_border)
+        )
+    readers = option_readers("crop_border")
+    if crop_border and not any(m.kind == "pixels" and m.name in readers for m in metrics):
+        raise ArgumentError(
+            f"{{}} applies to {', '.join(readers)} only; add one of them to the metrics",
+            Argument("crop_border", crop_border),
+        )
 
 
 def feature_values(

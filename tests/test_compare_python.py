@@ -84,8 +84,15 @@ def test_python_compare_refuses_different_sizes_naming_both(photos: dict[str, RG
         imgsim.compare(a, b, metrics=["ssim"])
 
 
-def test_python_compare_refuses_images_too_small_for_ms_ssim(photos: dict[str, RGB]) -> None:
+def test_python_compare_refuses_images_too_small_for_a_metric(photos: dict[str, RGB]) -> None:
     a = small(photos["coffee"])
 
-    with pytest.raises(ValueError, match="at least 176x176 pixels"):
+    with pytest.raises(ValueError, match="iw_ssim needs images of at least"):
+        imgsim.compare(a, a, metrics=["iw_ssim"])
+
+
+def test_python_compare_warns_when_ms_ssim_uses_fewer_scales(photos: dict[str, RGB]) -> None:
+    a = small(photos["coffee"])
+
+    with pytest.warns(imgsim.FewerScales, match="ms_ssim used"):
         imgsim.compare(a, a, metrics=["ms_ssim"])

@@ -151,16 +151,16 @@ def test_a_pair_of_different_sizes_has_the_ssim_reason_in_error(
 
 @pytest.fixture
 def small_pair(tmp_path: Path) -> tuple[Path, Path]:
-    """64 x 64: too small for ms_ssim (176 px a side), fine for psnr."""
+    """64 x 64: too small for iw_ssim (five scales of an 11 x 11 window), fine for psnr."""
     a = _noise(3, 64, 64)
     b = np.clip(a.astype(np.int16) + 9, 0, 255).astype(np.uint8)
     return save_image(tmp_path / "a.png", a), save_image(tmp_path / "b.png", b)
 
 
-def test_a_pair_too_small_for_ms_ssim_keeps_psnr(small_pair: tuple[Path, Path]) -> None:
+def test_a_pair_too_small_for_iw_ssim_keeps_psnr(small_pair: tuple[Path, Path]) -> None:
     alone = csv_rows(run_imgsim("compare", *small_pair, "-m", "psnr").stdout)[0]
 
-    partial = csv_rows(run_imgsim("compare", *small_pair, "-m", "ms_ssim,psnr").stdout)[0]
+    partial = csv_rows(run_imgsim("compare", *small_pair, "-m", "iw_ssim,psnr").stdout)[0]
 
     assert partial["psnr"] == alone["psnr"]
 

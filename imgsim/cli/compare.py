@@ -64,7 +64,7 @@ from imgsim.cli.feature_options import (
     feature_params,
 )
 from imgsim.errors import UsageError
-from imgsim.metrics.registry import pair_metric_help
+from imgsim.metrics.registry import option_readers, pair_metric_help
 
 if TYPE_CHECKING:
     from imgsim.jobs.compare import PairComparison, PairCounts
@@ -105,6 +105,14 @@ def compare(
     resize: Annotated[
         bool, typer.Option("--resize", help="Resize B to A's size (anti-aliased) if they differ.")
     ] = False,
+    crop_border: Annotated[
+        int,
+        typer.Option(
+            "--crop-border",
+            help=f"Pixels removed from each side by {', '.join(option_readers('crop_border'))} "
+            "before they score, as super-resolution papers crop the scale factor.",
+        ),
+    ] = 0,
     fmt: FormatOption = None,
     out: OutOption = None,
     workers: WorkersOption = None,
@@ -156,6 +164,8 @@ def compare(
     from imgsim.pairs import CompareOptions
 
     if set_:
+        if crop_border:
+            raise UsageError("--crop-border applies to pair metrics, not to --set")
         from imgsim.cli.sets import compare_sets, set_run
         from imgsim.reference import SetOptions
 
@@ -179,6 +189,7 @@ def compare(
         params=feature_params(ctx.params),
         resize=resize,
         max_pixels=max_pixels,
+        crop_border=crop_border,
     )
     gates = parse_compare_gates(gate or [], options)
     output_format = resolve_format(fmt, out)

@@ -42,11 +42,17 @@ def list_(fmt: FormatOption = None) -> None:
             "type": _TYPES.get(metric.kind, f"metric ({metric.kind})"),
             "direction": metric.direction_text,
             "range": metric.range,
+            "options": _metric_options(metric),
+            "use_when": metric.use_when,
             "description": metric.summary + _use(metric),
+            "reference": metric.reference,
         }
         for metric in sorted(REGISTRY.values(), key=_listing_order)
     ]
-    columns = ["name", "type", "dim", "direction", "range", "options", "use_when", "description"]
+    columns = [
+        "name", "type", "dim", "direction", "range", "options", "use_when", "description",
+        "reference",
+    ]  # fmt: skip
     emit(iter(rows), columns, resolve_format(fmt, None), None)
 
 
@@ -83,6 +89,15 @@ def _options(spec: FeatureSpec, params: FeatureParams) -> str:
         f"{name.replace('_', ' ')} {value} (--{name.replace('_', '-')})"
         for name, value in spec.param_values(params).items()
     )
+
+
+def _metric_options(metric: Metric) -> str:
+    """The keyword options of a metric with their flags (``crop border (--crop-border)``),
+    and ``not symmetric`` for a full-reference metric that is not."""
+    options = [f"{name.replace('_', ' ')} (--{name.replace('_', '-')})" for name in metric.options]
+    if not metric.symmetric:
+        options.append("not symmetric: A is judged against reference B")
+    return ", ".join(options)
 
 
 def _named(metric: Metric) -> str:

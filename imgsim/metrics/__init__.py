@@ -2,7 +2,8 @@
 
 A metric name on the command line is one of:
 
-- a full-reference pixel metric: ``ssim``, ``ms_ssim``, ``psnr``, ``mse``, ``rmse``, ``mae``;
+- a full-reference pixel metric: ``ssim``, ``psnr``, ``gmsd``, ``fsim``, ... (the
+  ``pixels`` entries of :mod:`imgsim.metrics.pixel_entries`);
 - ``FEATURE:DISTANCE`` (``color_hist:chi2``), or ``FEATURE`` alone for the
   feature's default distance (``phash`` is ``phash:hamming``);
 - ``sift``: the keypoint-match score of the pair.
@@ -13,9 +14,9 @@ entries of :mod:`imgsim.metrics.registry`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, cast
+from typing import Literal
 
 from imgsim.errors import UsageError
 from imgsim.metrics.records import Metric
@@ -26,22 +27,12 @@ from imgsim.metrics.registry import (
     REGISTRY,
 )
 
-if TYPE_CHECKING:
-    import numpy as np
-    from numpy.typing import NDArray
-
-PixelFunction = Callable[["NDArray[np.uint8]", "NDArray[np.uint8]"], float]
 MetricKind = Literal["pixels", "feature", "keypoints"]
 
 PixelMetric = Metric
 """The record of a full-reference pixel metric (see :mod:`imgsim.metrics.registry`)."""
 
 SIFT_SUMMARY = REGISTRY["sift"].summary
-
-
-def pixel_function(name: str) -> PixelFunction:
-    """The implementation of a pixel metric (imports OpenCV on first use)."""
-    return cast("PixelFunction", PIXEL_METRICS[name].function)
 
 
 @dataclass(frozen=True)
@@ -103,5 +94,4 @@ __all__ = [
     "PixelMetric",
     "parse_pair_metric",
     "parse_pair_metrics",
-    "pixel_function",
 ]

@@ -104,16 +104,15 @@ def matlab_downsample(image: NDArray[np.float64], factor: int) -> NDArray[np.flo
     if factor == 1:
         return image
     planes = image if image.ndim == 3 else image[:, :, None]
+    height, width = planes.shape[:2]
     before, after = factor - 1 - factor // 2, factor // 2
     padded = np.pad(planes, ((before, after), (before, after), (0, 0)))
-    sums = np.cumsum(np.cumsum(padded, axis=0), axis=1)
-    sums = np.pad(sums, ((1, 0), (1, 0), (0, 0)))
-    rows = np.arange(0, planes.shape[0], factor)
-    columns = np.arange(0, planes.shape[1], factor)
-    r0, r1 = rows[:, None], rows[:, None] + factor
-    c0, c1 = columns[None, :], columns[None, :] + factor
-    window = sums[r1, c1] - sums[r0, c1] - sums[r1, c0] + sums[r0, c0]
-    result = window / float(factor * factor)
+    rows, columns = -(-height // factor), -(-width // factor)
+    total = np.zeros((rows, columns, planes.shape[2]), dtype=np.float64)
+    for i in range(factor):
+        for j in range(factor):
+            total += padded[i : i + rows * factor : factor, j : j + columns * factor : factor]
+    result = total / float(factor * factor)
     return np.asarray(result if image.ndim == 3 else result[:, :, 0], dtype=np.float64)
 
 

@@ -74,6 +74,15 @@ class Metric:
     aliases: tuple[str, ...] = ()
     range_note: str = ""
     """What the bounds do not say: a unit (`` dB``), a typical value."""
+    use_when: str = ""
+    """When to pick it over the others."""
+    reference: str = ""
+    """The paper that defines it, and the authors' code imgsim follows."""
+    symmetric: bool = True
+    """Whether swapping the two inputs leaves the value unchanged (a full-reference
+    metric's first image is the one judged, the second its reference)."""
+    options: tuple[str, ...] = ()
+    """Keyword arguments of :attr:`function` beyond the two inputs (``crop_border``)."""
 
     @property
     def higher_is_better(self) -> bool:

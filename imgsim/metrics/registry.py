@@ -5,7 +5,8 @@ validation and the property tests all read :data:`REGISTRY`; adding a metric is 
 one entry (or calling :func:`register`). :data:`PIXEL_METRICS`, :data:`DISTANCES` and
 :data:`SET_METRICS` are live views of one kind of entry.
 
-Kinds: ``pixels`` (full-reference, on two equal-size ``uint8`` images), ``keypoints``
+Kinds: ``pixels`` (full-reference, on two equal-size ``uint8`` images; their entries are
+in :mod:`imgsim.metrics.pixel_entries`), ``keypoints``
 (``sift``), ``distance`` (between feature vectors, ``FEATURE:DISTANCE``), ``set`` (a
 generated set against a reference set, ``compare --set``).
 """
@@ -100,17 +101,16 @@ def get_set_metric(name: str) -> Metric:
     return SET_METRICS.lookup(name, "set metric")
 
 
+def option_readers(option: str) -> list[str]:
+    """The pixel metrics whose functions take the keyword ``option`` (``crop_border``)."""
+    return [name for name, metric in PIXEL_METRICS.items() if option in metric.options]
+
+
 def pair_metric_help() -> str:
     """The help of ``compare -m``: the metrics of a pair, as registered now."""
     names = ", ".join([*PIXEL_METRICS, *KEYPOINT_METRICS, "FEATURE[:DISTANCE]"])
     default = ",".join(DEFAULT_COMPARE_METRICS)
     return f"Metric(s): {names}; repeatable or comma-separated [default: {default}]."
-
-
-def _pixels(
-    name: str, direction: Direction, low: float, high: float, summary: str, note: str = ""
-) -> Metric:
-    return _scored("pixels", "imgsim.metrics.fullref", name, direction, (low, high), summary, note)
 
 
 def _set(
@@ -162,16 +162,6 @@ def _distance(
 def _everywhere(fraction: float) -> NearDuplicate:
     return NearDuplicate(fraction, fraction, fraction)
 
-
-for _metric in (
-    _pixels("ssim", "higher", -1, 1, "Structural similarity (Wang et al. 2004), σ=1.5."),
-    _pixels("ms_ssim", "higher", 0, 1, "Multi-scale SSIM (Wang et al. 2003), 5 scales."),
-    _pixels("psnr", "higher", 0, INF, "Peak signal-to-noise ratio; inf if identical.", " dB"),
-    _pixels("mse", "lower", 0, 255**2, "Mean squared error."),
-    _pixels("rmse", "lower", 0, 255, "Root mean squared error."),
-    _pixels("mae", "lower", 0, 255, "Mean absolute error."),
-):
-    register(_metric)
 
 register(
     Metric(
@@ -338,3 +328,6 @@ register(
         feature="crop_resistant", note=", at most the segments of a",
     )
 )  # fmt: skip
+
+# The full-reference pixel metrics, with their papers and conventions.
+from imgsim.metrics import pixel_entries as _pixel_entries  # noqa: E402, F401

@@ -1,0 +1,96 @@
+"""What every full-reference metric does to its inputs: checks, luma, MATLAB downsampling.
+
+The downsampling is held to ``conv2(x, fspecial('average', F), 'same')`` sampled at
+``(1:F:end, 1:F:end)`` as transcribed in ``authors_code.matlab``; the luma to BT.601.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from authors_code.matlab import conv2_same, fspecial_average
+
+from imgsim.metrics.pair_inputs import (
+    checked_pair,
+    luma,
+    matlab_downsample,
+    matlab_factor,
+    rgb,
+)
+
+
+@pytest.mark.parametrize("factor", [2, 3, 4])
+@pytest.mark.parametrize("shape", [(9, 7), (10, 12), (11, 11), (64, 33)])
+def test_matlab_downsample_is_conv2_same_then_every_fth_pixel(
+    factor: int, shape: tuple[int, int]
+) -> None:
+    image = np.random.default_rng(factor).random(shape) * 255
+    expected = conv2_same(image, fspecial_average(factor))[::factor, ::factor]
+
+    np.testing.assert_allclose(matlab_downsample(image, factor), expected, rtol=1e-12)
+
+
+def test_matlab_downsample_works_per_plane() -> None:
+    image = np.random.default_rng(0).random((13, 10, 3))
+    expected = np.stack([matlab_downsample(image[:, :, c], 2) for c in range(3)], axis=2)
+
+    np.testing.assert_array_equal(matlab_downsample(image, 2), expected)
+
+
+@pytest.mark.parametrize(
+    ("side", "factor"), [(100, 1), (383, 1), (384, 2), (512, 2), (639, 2), (640, 3)]
+)
+def test_matlab_factor_rounds_halves_up_as_matlab(side: int, factor: int) -> None:
+    assert matlab_factor(side, 2 * side) == factor
+
+
+def test_luma_of_rgb_is_unrounded_bt601() -> None:
+    image = np.array([[[255, 0, 0], [0, 255, 0], [0, 0, 255], [10, 20, 30]]], dtype=np.uint8)
+
+    expected = [[0.299 * 255, 0.587 * 255, 0.114 * 255, 0.299 * 10 + 0.587 * 20 + 0.114 * 30]]
+    np.testing.assert_allclose(luma(image), expected, rtol=1e-15)
+
+
+def test_luma_of_gray_is_the_image_itself() -> None:
+    image = np.arange(12, dtype=np.uint8).reshape(3, 4)
+
+    np.testing.assert_array_equal(luma(image), image)
+
+
+def test_rgb_of_gray_copies_it_to_three_channels() -> None:
+    image = np.arange(12, dtype=np.uint8).reshape(3, 4)
+
+    np.testing.assert_array_equal(rgb(image)[:, :, 2], image)
+
+
+def test_a_single_channel_image_counts_as_gray() -> None:
+    image = np.zeros((4, 5, 1), dtype=np.uint8)
+
+    assert checked_pair(image, image, "metric")[0].shape == (4, 5)
+
+
+def test_a_small_image_is_refused_naming_the_metric_and_its_minimum() -> None:
+    image = np.zeros((8, 9), dtype=np.uint8)
+
+    with pytest.raises(ValueError, match="gmsd needs images of at least 11x11 pixels, got 9x8"):
+        checked_pair(image, image, "gmsd", min_side=11)
+
+
+def test_images_of_different_shapes_are_refused() -> None:
+    with pytest.raises(ValueError, match="same shape"):
+        checked_pair(np.zeros((4, 4), np.uint8), np.zeros((4, 5), np.uint8), "gmsd")
+
+
+@pytest.mark.parametrize("shape", [(4, 4, 4), (4, 4, 2), (0, 4), (4,)])
+def test_images_neither_gray_nor_rgb_are_refused(shape: tuple[int, ...]) -> None:
+    image = np.zeros(shape, dtype=np.uint8)
+
+    with pytest.raises(ValueError, match="image_a must be an H x W gray or H x W x 3 RGB"):
+        checked_pair(image, image, "gmsd")
+
+
+def test_a_float_image_is_refused_naming_the_dtype() -> None:
+    image = np.zeros((4, 4), dtype=np.float32)
+
+    with pytest.raises(ValueError, match="dtype uint8"):
+        checked_pair(image, image, "gmsd")
