@@ -195,6 +195,14 @@ def test_psnr_b_equals_the_paper_on_random_images(seed: int) -> None:
     assert psnr_b(distorted, reference) == pytest.approx(expected, rel=REL)
 
 
+def test_psnr_b_equals_the_paper_on_a_tall_image_read_in_several_bands() -> None:
+    rng = np.random.default_rng(5)
+    reference = rng.integers(0, 256, (601, 24, 3), dtype=np.uint8)
+    distorted = jpeg(20)(reference)
+    expected = _paper_psnr_b(distorted, reference)
+    assert psnr_b(distorted, reference) == pytest.approx(expected, rel=REL)
+
+
 @pytest.mark.parametrize("seed", [0, 1])
 def test_psnr_b_equals_the_paper_on_blocky_images(seed: int) -> None:
     reference = _blocky(seed)

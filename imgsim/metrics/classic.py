@@ -37,10 +37,18 @@ def _luma_per_mille(image: NDArray[np.uint8]) -> NDArray[np.float32]:
     that differences and sums of it carry no rounding error: 1000 x the unrounded luma
     in float64 without its rounding, in half the memory.
     """
-    planes = image.astype(np.float32)
-    if planes.ndim == 2:
-        return np.asarray(planes * np.float32(1000.0), dtype=np.float32)
-    return np.asarray(cv2.transform(planes, _LUMA_PER_MILLE), dtype=np.float32)
+    if image.ndim == 2:
+        return np.multiply(image, np.float32(1000.0), dtype=np.float32)
+    return np.asarray(cv2.transform(image.astype(np.float32), _LUMA_PER_MILLE), np.float32)
+
+
+_UQI_BAND = 64
+"""Window rows uqi scores at a time. A whole 512 x 512 image's maps, a dozen arrays of
+its size, cost more in fresh memory pages than in arithmetic; bands of 64 rows stay in
+the cache and in reused heap memory: 2x faster (3.5 against 7 ms)."""
+_PSNR_B_BAND = 256
+"""Rows psnr_b reads at a time (a multiple of the 8 px block): its float copies of
+the image in bands measured 1.3x faster than whole (0.6 against 0.77 ms at 512 x 512)."""
 
 
 def _box_means(
@@ -115,22 +123,13 @@ def uqi(image_a: NDArray[np.uint8], image_b: NDArray[np.uint8]) -> float:
     ``img_qi.m``, Z. Wang, LIVE, The University of Texas at Austin, 2001.
     """
     a, b = checked_pair(image_a, image_b, "uqi", min_side=UQI_BLOCK)
-    img1 = _luma_per_mille(b)
-    img2 = _luma_per_mille(a)
-    windows_down = img1.shape[0] - UQI_BLOCK + 1
-    windows_across = img1.shape[1] - UQI_BLOCK + 1
+    windows_down = a.shape[0] - UQI_BLOCK + 1
+    windows_across = a.shape[1] - UQI_BLOCK + 1
     total = 0.0
     for first in range(0, windows_down, _UQI_BAND):
-        last = min(first + _UQI_BAND, windows_down) + UQI_BLOCK - 1
-        total += _quality_map_sum(img1[first:last], img2[first:last])
+        rows = slice(first, min(first + _UQI_BAND, windows_down) + UQI_BLOCK - 1)
+        total += _quality_map_sum(_luma_per_mille(b[rows]), _luma_per_mille(a[rows]))
     return float(total / (windows_down * windows_across))
-
-
-_UQI_BAND = 64
-"""Window rows scored at a time. The map of a whole image needs a dozen temporaries
-of its size; bands of 64 rows keep them in the cache and in reused heap memory, which
-on a 512 x 512 pair measured 2x faster (3.5 against 7 ms) than whole-image arrays,
-whose fresh pages cost more than the arithmetic."""
 
 
 def _quality_map_sum(band1: NDArray[np.float32], band2: NDArray[np.float32]) -> float:
@@ -184,8 +183,29 @@ def _squared_differences(first: NDArray[np.float32], second: NDArray[np.float32]
     return float(cv2.norm(first, second, cv2.NORM_L2SQR))
 
 
-def blocking_effect_factor(gray: NDArray[np.float32], block: int = PSNR_B_BLOCK) -> float:
-    r"""The blocking effect factor BEF of one gray image (Yim & Bovik 2011, Sec. III).
+def _neighbour_sums(gray: NDArray[np.float32], block: int) -> tuple[float, float]:
+    """Squared differences of all neighbouring pixel pairs inside ``gray`` (horizontal
+    and vertical), and of those that straddle a block boundary: pixels ``8k - 1`` and
+    ``8k`` (0-based) of a row or a column, ``gray`` starting at a block's first row."""
+    all_sum = _squared_differences(gray[:, 1:], gray[:, :-1])
+    all_sum += _squared_differences(gray[1:, :], gray[:-1, :])
+    right_columns = gray[:, block::block]
+    left_columns = gray[:, block - 1 :: block][:, : right_columns.shape[1]]
+    lower_rows = gray[block::block, :]
+    upper_rows = gray[block - 1 :: block, :][: lower_rows.shape[0]]
+    # OpenCV reads the rows of a strided view as they are; columns are gathered first
+    # (in float32 the differences of integers under 2^24 are exact).
+    boundary_sum = float(cv2.norm(np.subtract(right_columns, left_columns), cv2.NORM_L2SQR))
+    if lower_rows.size:
+        boundary_sum += _squared_differences(lower_rows, upper_rows)
+    return all_sum, boundary_sum
+
+
+def _blocking_effect_factor(
+    all_sum: float, boundary_sum: float, rows: int, columns: int, block: int
+) -> float:
+    r"""The blocking effect factor BEF (Yim & Bovik 2011, Sec. III) of a gray image of
+    ``rows`` x ``columns`` from its sums of squared neighbour differences.
 
     How much larger the squared differences across block boundaries are than those
     inside blocks, weighted by how visible a grid of ``block`` px is at this size:
@@ -200,26 +220,16 @@ def blocking_effect_factor(gray: NDArray[np.float32], block: int = PSNR_B_BLOCK)
     straddle a block boundary (horizontal and vertical pairs together) and ``D_B^C`` that
     of all other neighbouring pairs. Pairs are counted as the sets are: for sides that
     are multiples of B that is the paper's ``N_HB = N_V (N_H/B - 1)``; sewar's ``psnrb``
-    departs from it with ``N_V N_H / B - 1``. In the units of ``gray`` squared.
+    departs from it with ``N_V N_H / B - 1``.
     """
-    rows, columns = gray.shape
-    all_sum = _squared_differences(gray[:, 1:], gray[:, :-1])
-    all_sum += _squared_differences(gray[1:, :], gray[:-1, :])
-    # Boundary pairs: pixel 8k - 1 and pixel 8k (0-based), k = 1, 2, ..., inside the image.
-    right_columns = gray[:, block::block]
-    left_columns = gray[:, block - 1 :: block][:, : right_columns.shape[1]]
-    lower_rows = gray[block::block, :]
-    upper_rows = gray[block - 1 :: block, :][: lower_rows.shape[0]]
-    boundary_sum = float(np.square(right_columns - left_columns, dtype=np.float64).sum())
-    boundary_sum += float(np.square(lower_rows - upper_rows, dtype=np.float64).sum())
-    boundary_pairs = rows * right_columns.shape[1] + columns * lower_rows.shape[0]
+    boundary_pairs = rows * ((columns - 1) // block) + columns * ((rows - 1) // block)
     inner_pairs = rows * (columns - 1) + columns * (rows - 1) - boundary_pairs
     d_b = boundary_sum / boundary_pairs
     d_bc = (all_sum - boundary_sum) / inner_pairs
     if d_b <= d_bc:
         return 0.0
     eta = math.log2(block) / math.log2(min(rows, columns))
-    return float(eta * (d_b - d_bc))
+    return eta * (d_b - d_bc)
 
 
 def psnr_b(image_a: NDArray[np.uint8], image_b: NDArray[np.uint8]) -> float:
@@ -260,10 +270,25 @@ def psnr_b(image_a: NDArray[np.uint8], image_b: NDArray[np.uint8]) -> float:
     C. Yim, A. C. Bovik, "Quality assessment of deblocked images", IEEE TIP 20(1), 2011.
     """
     a, b = checked_pair(image_a, image_b, "psnr_b", min_side=PSNR_B_MIN_SIDE)
-    # On 1000 x the luma, exact in float32: MSE and BEF both come out 10^6 times larger.
-    test = _luma_per_mille(a)
-    error = _squared_differences(test, _luma_per_mille(b)) / test.size
-    mse_b = (error + blocking_effect_factor(test)) / 1e6
+    rows, columns = a.shape[:2]
+    # On 1000 x the luma, exact in float32: MSE and BEF come out 10^6 times larger.
+    squared_error = all_sum = boundary_sum = 0.0
+    last_row: NDArray[np.float32] | None = None
+    for first in range(0, rows, _PSNR_B_BAND):
+        band = slice(first, first + _PSNR_B_BAND)
+        test = _luma_per_mille(a[band])
+        squared_error += _squared_differences(test, _luma_per_mille(b[band]))
+        band_all, band_boundary = _neighbour_sums(test, PSNR_B_BLOCK)
+        all_sum += band_all
+        boundary_sum += band_boundary
+        if last_row is not None:
+            # Bands start at multiples of 8 rows: the pair across the seam is a boundary.
+            seam = _squared_differences(last_row, test[:1])
+            all_sum += seam
+            boundary_sum += seam
+        last_row = test[-1:].copy()
+    bef = _blocking_effect_factor(all_sum, boundary_sum, rows, columns, PSNR_B_BLOCK)
+    mse_b = (squared_error / (rows * columns) + bef) / 1e6
     if mse_b == 0.0:
         return math.inf
     return 10.0 * math.log10(255.0**2 / mse_b)
