@@ -125,7 +125,7 @@ def vifp(image_a: NDArray[np.uint8], image_b: NDArray[np.uint8]) -> float:
     Returns
     -------
     float
-        Higher is better; 1 for identical images (with any texture); may exceed 1 when
+        Higher is better; 1 for identical images (to 1e-10, the guards); may exceed 1 when
         the image enhances the reference's contrast. Range [0, inf). NaN when the
         reference is flat at every scale, where the index is 0/0 (as in the authors'
         code).
