@@ -75,3 +75,15 @@ DISTORTIONS: dict[str, Distortion] = {
 def gray(image: Image) -> Image:
     """The photograph in gray, as OpenCV's BT.601 conversion (rounded) gives it."""
     return np.asarray(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), dtype=np.uint8)
+
+
+def random_pair(
+    shape: tuple[int, ...], seed: int, sigma: float | None = None
+) -> tuple[Image, Image]:
+    """Random data as a judged image and its reference: two unrelated uniform images, or
+    with ``sigma`` a uniform reference and a copy with Gaussian noise of that deviation."""
+    rng = np.random.default_rng(seed)
+    reference = rng.integers(0, 256, shape, dtype=np.uint8)
+    if sigma is None:
+        return rng.integers(0, 256, shape, dtype=np.uint8), reference
+    return noise(sigma, seed)(reference), reference

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from authors_code import ssim_m
 from authors_code.matlab import matlab_round
-from distortions import DISTORTIONS, gray
+from distortions import DISTORTIONS, gray, random_pair
 from numpy.typing import NDArray
 from skimage.color import rgb2ycbcr
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
@@ -147,30 +147,23 @@ RANDOM_SHAPES = [(389, 421, 3), (389, 421), (661, 643), (31, 17, 3)]
 """Odd sizes: f = 2 (odd last row and column mirrored), f = 3, and a small image."""
 
 
-def _random_pair(shape: tuple[int, ...]) -> tuple[Image, Image]:
-    rng = np.random.default_rng(len(shape) * 1000 + shape[0])
-    reference = rng.integers(0, 256, shape, dtype=np.uint8)
-    noisy = reference + rng.normal(0, 25, shape)
-    return np.clip(noisy, 0, 255).round().astype(np.uint8), reference
-
-
 @pytest.mark.parametrize("shape", RANDOM_SHAPES)
 def test_ssim_matlab_equals_ssim_m_on_random_images(shape: tuple[int, ...]) -> None:
-    distorted, reference = _random_pair(shape)
+    distorted, reference = random_pair(shape, len(shape) * 1000 + shape[0], sigma=25.0)
     expected = ssim_m.ssim(luma(distorted), luma(reference))
     assert ssim_matlab(distorted, reference) == pytest.approx(expected, rel=RELATIVE)
 
 
 @pytest.mark.parametrize("shape", RANDOM_SHAPES)
 def test_ssim_y_equals_ssim_index_m_on_random_images(shape: tuple[int, ...]) -> None:
-    distorted, reference = _random_pair(shape)
+    distorted, reference = random_pair(shape, len(shape) * 1000 + shape[0], sigma=25.0)
     expected = ssim_m.calculate_ssim(ssim_m.sr_y(reference), ssim_m.sr_y(distorted), 2)
     assert ssim_y(distorted, reference, crop_border=2) == pytest.approx(expected, rel=RELATIVE)
 
 
 @pytest.mark.parametrize("shape", RANDOM_SHAPES)
 def test_psnr_y_equals_the_sr_evaluation_on_random_images(shape: tuple[int, ...]) -> None:
-    distorted, reference = _random_pair(shape)
+    distorted, reference = random_pair(shape, len(shape) * 1000 + shape[0], sigma=25.0)
     expected = ssim_m.calculate_psnr(ssim_m.sr_y(reference), ssim_m.sr_y(distorted), 2)
     assert psnr_y(distorted, reference, crop_border=2) == pytest.approx(expected, rel=RELATIVE)
 
@@ -217,7 +210,7 @@ def test_images_under_11_pixels_are_refused_naming_the_size(metric: str) -> None
 
 
 def test_ssim_matlab_scores_an_11_pixel_image() -> None:
-    distorted, reference = _random_pair((11, 11))
+    distorted, reference = random_pair((11, 11), 2011, sigma=25.0)
     expected = ssim_m.ssim(luma(distorted), luma(reference))
     assert ssim_matlab(distorted, reference) == pytest.approx(expected, rel=RELATIVE)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from authors_code.dss import dss_index
-from distortions import DISTORTIONS, gray
+from distortions import DISTORTIONS, gray, random_pair
 from numpy.typing import NDArray
 
 from imgsim.metrics.dss import dss
@@ -53,23 +53,16 @@ RANDOM_SHAPES = [(97, 131, 3), (97, 131), (40, 48), (16, 40), (32, 32, 3), (80, 
 scored: 10 blocks (16 x 40, 80 x 8: one worst value per subband) and 32 x 32."""
 
 
-def _random_pair(shape: tuple[int, ...], sigma: float = 20.0) -> tuple[Image, Image]:
-    rng = np.random.default_rng(shape[0] * 100 + len(shape))
-    reference = rng.integers(0, 256, shape, dtype=np.uint8)
-    noisy = reference + rng.normal(0, sigma, shape)
-    return np.clip(noisy, 0, 255).round().astype(np.uint8), reference
-
-
 @pytest.mark.parametrize("shape", RANDOM_SHAPES)
 def test_dss_equals_dss_index_m_on_random_images(shape: tuple[int, ...]) -> None:
-    distorted, reference = _random_pair(shape)
+    distorted, reference = random_pair(shape, shape[0] * 100 + len(shape), sigma=20.0)
     expected = dss_index(luma(distorted), luma(reference))
     assert dss(distorted, reference) == pytest.approx(expected, rel=RELATIVE)
 
 
 def test_dss_pools_as_many_worst_values_as_matlab_rounds_to() -> None:
     # 5 x 10 blocks: 0.05 x 50 = 2.5, which MATLAB rounds to 3 (Python's round: 2).
-    distorted, reference = _random_pair((40, 80), sigma=60.0)
+    distorted, reference = random_pair((40, 80), 4002, sigma=60.0)
     expected = dss_index(luma(distorted), luma(reference))
     assert dss(distorted, reference) == pytest.approx(expected, rel=RELATIVE)
 

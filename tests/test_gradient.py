@@ -19,7 +19,7 @@ import pytest
 from authors_code.gmsd import GMSD
 from authors_code.matlab import rgb2gray
 from authors_code.ms_gmsd import MS_GMSDc
-from distortions import DISTORTIONS, gray
+from distortions import DISTORTIONS, gray, random_pair
 from numpy.typing import NDArray
 
 from imgsim.metrics.gradient import gmsd, ms_gmsd
@@ -69,13 +69,6 @@ def distorted(request: pytest.FixtureRequest, reference: Image) -> Image:
     return DISTORTIONS[request.param](reference)
 
 
-def _random_pair(seed: int, shape: tuple[int, ...]) -> tuple[Image, Image]:
-    rng = np.random.default_rng(seed)
-    first = rng.integers(0, 256, shape, dtype=np.uint8)
-    second = rng.integers(0, 256, shape, dtype=np.uint8)
-    return first, second
-
-
 RANDOM_SHAPES = [(37, 53, 3), (64, 64), (100, 81, 3), (18, 19)]
 
 # --------------------------------------------------------------------------- gmsd
@@ -90,7 +83,7 @@ def test_gmsd_matches_the_authors_code_on_photographs(distorted: Image, referenc
 @pytest.mark.parametrize("shape", RANDOM_SHAPES)
 @pytest.mark.parametrize("seed", [0, 1])
 def test_gmsd_matches_the_authors_code_on_random_images(seed: int, shape: tuple[int, ...]) -> None:
-    first, second = _random_pair(seed, shape)
+    first, second = random_pair(shape, seed)
 
     value = gmsd(first, second)
 
@@ -141,7 +134,7 @@ def test_gmsd_refuses_images_under_5_pixels_naming_the_size(shape: tuple[int, ..
 
 
 def test_gmsd_of_the_smallest_image_matches_the_authors_code() -> None:
-    first, second = _random_pair(3, (5, 5))
+    first, second = random_pair((5, 5), 3)
 
     assert gmsd(first, second) == pytest.approx(_gmsd_m(first, second), rel=1e-4)
 
@@ -158,7 +151,7 @@ def test_ms_gmsd_matches_ms_gmsdc_on_photographs(distorted: Image, reference: Im
 @pytest.mark.parametrize("shape", RANDOM_SHAPES)
 @pytest.mark.parametrize("seed", [0, 1])
 def test_ms_gmsd_matches_ms_gmsdc_on_random_images(seed: int, shape: tuple[int, ...]) -> None:
-    first, second = _random_pair(seed, shape)
+    first, second = random_pair(shape, seed)
 
     value = ms_gmsd(first, second)
 
@@ -226,7 +219,7 @@ a 3 x 3 Prewitt window."""
 def test_ms_gmsd_of_small_images_warns_how_many_scales_it_used(
     shape: tuple[int, ...], scales: int
 ) -> None:
-    first, second = _random_pair(4, shape)
+    first, second = random_pair(shape, 4)
 
     with pytest.warns(FewerScales, match=rf"ms_gmsd used {scales} of its 4 scales"):
         ms_gmsd(first, second)
@@ -236,7 +229,7 @@ def test_ms_gmsd_of_small_images_warns_how_many_scales_it_used(
 def test_ms_gmsd_of_small_images_is_ms_gmsdc_on_fewer_scales(
     shape: tuple[int, ...], scales: int
 ) -> None:
-    first, second = _random_pair(5, shape)
+    first, second = random_pair(shape, 5)
 
     with pytest.warns(FewerScales):
         value = ms_gmsd(first, second)
@@ -245,7 +238,7 @@ def test_ms_gmsd_of_small_images_is_ms_gmsdc_on_fewer_scales(
 
 
 def test_ms_gmsd_of_small_identical_images_is_zero() -> None:
-    image, _ = _random_pair(6, (12, 12, 3))
+    image, _ = random_pair((12, 12, 3), 6)
 
     with pytest.warns(FewerScales):
         value = ms_gmsd(image, image.copy())
@@ -254,7 +247,7 @@ def test_ms_gmsd_of_small_identical_images_is_zero() -> None:
 
 
 def test_ms_gmsd_of_17_pixels_uses_all_four_scales_without_a_warning() -> None:
-    first, second = _random_pair(7, (17, 17, 3))
+    first, second = random_pair((17, 17, 3), 7)
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", FewerScales)

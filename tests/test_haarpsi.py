@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from authors_code.haarpsi import HaarPSI
-from distortions import DISTORTIONS, gray
+from distortions import DISTORTIONS, gray, random_pair
 from numpy.typing import NDArray
 
 from imgsim.metrics.haarpsi import HAARPSI_MIN_SIDE, haarpsi
@@ -31,14 +31,6 @@ RANDOM_SHAPES = ((15, 15), (15, 16, 3), (33, 47, 3), (64, 97), (128, 128, 3))
 
 def _crop(photo: Image) -> Image:
     return np.ascontiguousarray(photo[: CROP[0], : CROP[1]])
-
-
-def _random_pair(shape: tuple[int, ...], seed: int) -> tuple[Image, Image]:
-    rng = np.random.default_rng(seed)
-    return (
-        rng.integers(0, 256, shape, dtype=np.uint8),
-        rng.integers(0, 256, shape, dtype=np.uint8),
-    )
 
 
 @pytest.mark.parametrize("distortion", DISTORTIONS)
@@ -77,7 +69,7 @@ def test_haarpsi_equals_the_authors_code_on_a_whole_photograph(
 def test_haarpsi_equals_the_authors_code_on_random_images(
     shape: tuple[int, ...], seed: int
 ) -> None:
-    image_a, image_b = _random_pair(shape, seed)
+    image_a, image_b = random_pair(shape, seed)
     assert haarpsi(image_a, image_b) == pytest.approx(HaarPSI(image_b, image_a), rel=1e-4)
 
 

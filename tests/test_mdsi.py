@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from authors_code.mdsi import MDSI
-from distortions import DISTORTIONS, gray
+from distortions import DISTORTIONS, gray, random_pair
 from numpy.typing import NDArray
 
 from imgsim.metrics.mdsi import MDSI_MIN_SIDE, mdsi
@@ -40,14 +40,6 @@ def _crop(photo: Image, rows: int = CROP[0], columns: int = CROP[1]) -> Image:
 
 def _as_rgb(image: Image) -> Image:
     return np.repeat(image[:, :, None], 3, axis=2)
-
-
-def _random_pair(shape: tuple[int, ...], seed: int) -> tuple[Image, Image]:
-    rng = np.random.default_rng(seed)
-    return (
-        rng.integers(0, 256, shape, dtype=np.uint8),
-        rng.integers(0, 256, shape, dtype=np.uint8),
-    )
 
 
 @pytest.mark.parametrize("distortion", DISTORTIONS)
@@ -87,7 +79,7 @@ def test_mdsi_equals_the_authors_code_after_their_downsampling(
 @pytest.mark.parametrize("seed", [0, 1])
 @pytest.mark.parametrize("shape", RANDOM_SHAPES, ids=str)
 def test_mdsi_equals_the_authors_code_on_random_images(shape: tuple[int, ...], seed: int) -> None:
-    image_a, image_b = _random_pair(shape, seed)
+    image_a, image_b = random_pair(shape, seed)
     if image_a.ndim == 2:
         expected = MDSI(_as_rgb(image_b), _as_rgb(image_a))
     else:

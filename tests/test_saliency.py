@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from authors_code.sr_sim import SR_SIM
 from authors_code.vsi import VSI
-from distortions import DISTORTIONS, gray
+from distortions import DISTORTIONS, gray, random_pair
 from numpy.typing import NDArray
 
 from imgsim.metrics.saliency import sdsp_saliency, sr_sim, vsi
@@ -68,20 +68,15 @@ RANDOM_SHAPES = [(37, 53, 3), (64, 64), (100, 81, 3), (390, 410, 3)]
 """The last one is downsampled (F = 2)."""
 
 
-def _random_pair(seed: int, shape: tuple[int, ...]) -> tuple[Image, Image]:
-    rng = np.random.default_rng(seed)
-    return rng.integers(0, 256, shape, dtype=np.uint8), rng.integers(0, 256, shape, dtype=np.uint8)
-
-
 @pytest.mark.parametrize("shape", RANDOM_SHAPES)
 def test_vsi_equals_the_authors_code_on_random_data(shape: tuple[int, ...]) -> None:
-    first, second = _random_pair(1, shape)
+    first, second = random_pair(shape, 1)
     assert vsi(first, second) == pytest.approx(_vsi_m(first, second), rel=RELATIVE)
 
 
 @pytest.mark.parametrize("shape", RANDOM_SHAPES)
 def test_sr_sim_equals_the_authors_code_on_random_data(shape: tuple[int, ...]) -> None:
-    first, second = _random_pair(2, shape)
+    first, second = random_pair(shape, 2)
     assert sr_sim(first, second) == pytest.approx(SR_SIM(first, second), rel=RELATIVE)
 
 
@@ -122,7 +117,7 @@ def test_images_under_the_minimum_size_are_refused(name: str, too_small: int) ->
 
 @pytest.mark.parametrize(("name", "smallest"), [("vsi", 3), ("sr_sim", 37)])
 def test_the_minimum_size_is_scored_as_the_authors_code_does(name: str, smallest: int) -> None:
-    first, second = _random_pair(5, (smallest, smallest, 3))
+    first, second = random_pair((smallest, smallest, 3), 5)
     authors = {"vsi": _vsi_m, "sr_sim": SR_SIM}[name]
     assert METRICS[name](first, second) == pytest.approx(authors(first, second), rel=RELATIVE)
 
