@@ -33,6 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.signal import correlate2d
 
+from .imresize import imresize
 from .matlab import filter2_same, fspecial_gaussian
 from .matlab_pyrtools import buildLpyr, innerProd, pyrBand, shift
 
@@ -47,55 +48,6 @@ def filter2_valid(kernel: Array, image: Array) -> Array:
     return np.asarray(correlate2d(image, kernel, mode="valid"))
 
 
-def triangle(x: Array) -> Array:
-    """``f = triangle(x)`` of imresize.m."""
-    return np.asarray((x + 1) * ((x >= -1) & (x < 0)) + (1 - x) * ((x >= 0) & (x <= 1)))
-
-
-def contributions_bilinear(in_length: int, out_length: int) -> tuple[Array, NDArray[np.int64]]:
-    """``[weights, indices] = contributions(in_length, out_length, scale, @triangle, 2,
-    true)`` of imresize.m for an enlargement (``scale >= 1``: the kernel is not
-    stretched); indices 0-based."""
-    scale = out_length / in_length
-    kernel_width = 2.0
-    # x = (1:out_length)';
-    x = np.arange(1, out_length + 1, dtype=np.float64)[:, None]
-    # u = x/scale + 0.5 * (1 - 1/scale);
-    u = x / scale + 0.5 * (1 - 1 / scale)
-    # left = floor(u - kernel_width/2);
-    left = np.floor(u - kernel_width / 2)
-    # P = ceil(kernel_width) + 2;
-    P = math.ceil(kernel_width) + 2
-    # indices = bsxfun(@plus, left, 0:P-1);
-    indices = left + np.arange(P)[None, :]
-    # weights = h(bsxfun(@minus, u, indices));
-    weights = triangle(u - indices)
-    # weights = bsxfun(@rdivide, weights, sum(weights, 2));
-    weights = weights / np.sum(weights, axis=1, keepdims=True)
-    # aux = [1:in_length,in_length:-1:1]; indices = aux(mod(indices-1,length(aux)) + 1);
-    aux = np.concatenate([np.arange(1, in_length + 1), np.arange(in_length, 0, -1)])
-    indices_1 = aux[np.mod(indices.astype(np.int64) - 1, len(aux))]
-    # kill = find(~any(weights, 1)); weights(:,kill) = []; indices(:,kill) = [];
-    keep = np.any(weights != 0, axis=0)
-    return weights[:, keep], (indices_1 - 1)[:, keep]
-
-
-def imresize_bilinear(A: Array, output_size: tuple[int, int]) -> Array:
-    """``B = imresize(A, [rows cols], 'bilinear')`` for an enlargement of a double image:
-    one dimension after the other (``resizeAlongDim``), each output pixel the weighted
-    sum of the input pixels ``indices`` names."""
-    B = A
-    for dim in (0, 1):
-        weights, indices = contributions_bilinear(A.shape[dim], output_size[dim])
-        moved = np.moveaxis(B, dim, 0)
-        out = np.zeros((output_size[dim], *moved.shape[1:]))
-        for k in range(weights.shape[0]):
-            for j in range(weights.shape[1]):
-                out[k] += weights[k, j] * moved[indices[k, j]]
-        B = np.moveaxis(out, 0, dim)
-    return B
-
-
 # ---------------------------------------------------------------- the authors' code
 
 
@@ -104,7 +56,7 @@ def imenlarge2(im: Array) -> Array:
     # [M N] = size(im);
     M, N = im.shape
     # t1 = imresize(im, [4*M-3 4*N-3], 'bilinear');
-    t1 = imresize_bilinear(im, (4 * M - 3, 4 * N - 3))
+    t1 = imresize(im, (4 * M - 3, 4 * N - 3), "bilinear")
     # t2 = zeros(4*M-1, 4*N-1);
     t2 = np.zeros((4 * M - 1, 4 * N - 1))
     # t2(2:end-1, 2:end-1) = t1;
