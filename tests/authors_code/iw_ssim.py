@@ -17,8 +17,8 @@ Sources:
   ``corrDn`` / ``upConv``, ``'reflect1'`` edges), ``pyrBand``, ``shift`` and ``innerProd``:
   transcribed in ``matlab_pyrtools.py``.
 - MATLAB's ``imresize(im, [rows cols], 'bilinear')`` for the enlargements of
-  ``imenlarge2.m``: ``contributions`` with the ``triangle`` kernel (no antialiasing when
-  enlarging), each output pixel a weighted sum of input pixels.
+  ``imenlarge2.m``: transcribed in ``imresize.py`` (the ``triangle`` kernel, no
+  antialiasing when enlarging).
 
 Slow and plain on purpose: loops where the MATLAB code loops.
 """
