@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from authors_code.matlab import conv2_same, fspecial_average
+from authors_code.matlab import conv2_same, fspecial_average, rgb2gray
+from PIL import Image
 
 from imgsim.metrics.pair_inputs import (
     checked_pair,
+    gray8,
     luma,
     matlab_downsample,
     matlab_factor,
@@ -94,3 +96,23 @@ def test_a_float_image_is_refused_naming_the_dtype() -> None:
 
     with pytest.raises(ValueError, match="dtype uint8"):
         checked_pair(image, image, "gmsd")
+
+
+def test_gray8_is_matlab_rgb2gray() -> None:
+    image = np.random.default_rng(3).integers(0, 256, (40, 50, 3), dtype=np.uint8)
+
+    np.testing.assert_array_equal(gray8(image), rgb2gray(image))
+
+
+def test_gray8_of_a_gray_image_is_the_image() -> None:
+    image = np.arange(20, dtype=np.uint8).reshape(4, 5)
+
+    assert gray8(image) is image
+
+
+def test_gray8_is_within_one_level_of_pillows_bt601_gray() -> None:
+    image = np.random.default_rng(4).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+
+    pillow = np.asarray(Image.fromarray(image).convert("L"), dtype=np.int16)
+
+    assert np.abs(gray8(image).astype(np.int16) - pillow).max() <= 1

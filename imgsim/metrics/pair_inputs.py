@@ -10,6 +10,8 @@ The conventions are fixed so that published values can be reproduced:
   gray image as it is, so that MATLAB ``rgb2gray`` output gives the authors' numbers;
 - a metric defined on colour reads :func:`rgb`, which copies a gray image to three
   channels;
+- a no-reference metric defined on gray images reads :func:`gray8`, MATLAB's
+  ``rgb2gray`` (rounded to 8 bits), as the issue of published values asks;
 - :func:`matlab_downsample` is the authors' ``conv2(x, fspecial('average', F),
   'same')`` followed by ``x(1:F:end, 1:F:end)``, which FSIM, VSI, SR-SIM, MDSI and GMSD
   apply before they score.
@@ -66,6 +68,21 @@ def checked_pair(
             f"got {a.shape[1]}x{a.shape[0]}"
         )
     return a, b
+
+
+RGB2GRAY_WEIGHTS = (0.298936021293775, 0.587043074451121, 0.114020904255103)
+"""MATLAB ``rgb2gray``'s weights: the first row of the inverse of the NTSC (YIQ) matrix."""
+
+
+def gray8(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """MATLAB ``rgb2gray`` of an RGB image: BT.601 luma rounded half away from zero to
+    8 bits; a gray image as it is. The no-reference metrics read it, so that values
+    published with MATLAB's code can be reproduced."""
+    if image.ndim == 2:
+        return image
+    weights = np.array(RGB2GRAY_WEIGHTS, dtype=np.float64)
+    values = image.astype(np.float64) @ weights
+    return np.floor(values + 0.5).astype(np.uint8)
 
 
 def luma(image: NDArray[np.uint8]) -> NDArray[np.float64]:
