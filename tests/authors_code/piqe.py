@@ -4,9 +4,10 @@ Inc."), transcribed line by line into NumPy: the reference for ``imgsim.metrics.
 Source: ``function [Score, ActivityMask, NoticeableArtifactsMask, NoiseMask] = piqe(I)``
 and its local functions ``noiseCriterion``, ``centerSurDev``, ``noticeDistCriterion`` and
 ``segmentEdge``, which implement N. Venkatanath et al., "Blind image quality evaluation
-using perception based features", NCC 2015. Each statement of the computation is quoted
-above the line that stands for it, in order, with MATLAB's loops kept as loops and its
-1-based indices written out 0-based. Left out: ``validateInputImage`` (callers pass
+using perception based features", NCC 2015. Each statement of the computation has its
+line here, in MATLAB's order and with MATLAB's names, its loops kept as loops and its
+1-based indices written out 0-based. MathWorks' code is not open source, so it is not
+quoted: the statements are written anew in NumPy. Left out: ``validateInputImage`` (callers pass
 uint8 arrays) and the three masks, which do not enter the score. The MATLAB built-ins
 are the documented ones: ``padarray(..., 'replicate', 'post')``, ``rgb2gray`` (rounded
 BT.601; tests/authors_code/matlab.py), ``imgaussfilt(I, 7/6, 'FilterSize', 7, 'Padding',
@@ -43,105 +44,64 @@ def imgaussfilt_replicate(image: Array, sigma: float, size: int) -> Array:
 def piqe(I: NDArray[np.uint8]) -> float:
     """``Score = piqe(I)`` for a uint8 gray or RGB image."""
     ipImage = I
-    # blockSize = 16;
     blockSize = 16
-    # activityThreshold = 0.1;
     activityThreshold = 0.1
-    # blockImpairedThreshold = 0.1;
     blockImpairedThreshold = 0.1
-    # windowSize = 6;
     windowSize = 6
-    # nSegments = blockSize-windowSize+1;
     nSegments = blockSize - windowSize + 1
-    # distBlockScores = 0;
     distBlockScores = 0.0
-    # NHSA = 0;
     NHSA = 0
 
-    # [rows, columns, ~] = size(ipImage);
     rows, columns = ipImage.shape[0], ipImage.shape[1]
-    # rowsPad = rem(rows,blockSize);
     rowsPad = rows % blockSize
-    # columnsPad = rem(columns,blockSize);
     columnsPad = columns % blockSize
-    # if(rowsPad>0 || columnsPad>0)
     if rowsPad > 0 or columnsPad > 0:
-        # if rowsPad>0, rowsPad = blockSize-rowsPad; end
         if rowsPad > 0:
             rowsPad = blockSize - rowsPad
-        # if columnsPad>0, columnsPad = blockSize-columnsPad; end
         if columnsPad > 0:
             columnsPad = blockSize - columnsPad
-        # padSize = [rowsPad columnsPad];
-        # ipImage = padarray(ipImage, padSize, 'replicate', 'post');
         padSize = [(0, rowsPad), (0, columnsPad)] + ([(0, 0)] if ipImage.ndim == 3 else [])
         ipImage = np.pad(ipImage, padSize, mode="edge")
 
-    # if(size(ipImage,3) == 3) ... ipImage = rgb2gray(ipImage); end
     if ipImage.ndim == 3 and ipImage.shape[2] == 3:
         ipImage = rgb2gray(ipImage)
 
-    # ipImage = round(255*im2double(ipImage));
     image = np.round(255.0 * (ipImage.astype(np.float64) / 255.0))
 
-    # mu = imgaussfilt(ipImage,7/6,'FilterSize',7,'Padding','replicate');
     mu = imgaussfilt_replicate(image, 7 / 6, 7)
-    # sigma = sqrt(abs(imgaussfilt(ipImage.*ipImage,7/6,'FilterSize',7,'Padding','replicate')
-    #     - mu.*mu));
     sigma = np.sqrt(np.abs(imgaussfilt_replicate(image * image, 7 / 6, 7) - mu * mu))
-    # imnorm = (ipImage-mu)./(sigma+1);
     imnorm = (image - mu) / (sigma + 1)
 
-    # for i = 1:blockSize:size(imnorm,1)
     for i in range(0, imnorm.shape[0], blockSize):
-        # for j = 1:blockSize:size(imnorm,2)
         for j in range(0, imnorm.shape[1], blockSize):
-            # WNDC = 0;
             WNDC = 0
-            # WNC = 0;
             WNC = 0
-            # Block = imnorm(i:i+blockSize-1, j:j+blockSize-1);
             Block = imnorm[i : i + blockSize, j : j + blockSize]
-            # blockVar = var(Block(:));
             blockVar = float(np.var(Block.flatten(order="F"), ddof=1))
-            # if(blockVar>activityThreshold)
             if blockVar > activityThreshold:
-                # WHSA = 1;
                 WHSA = 1
-                # NHSA = NHSA+1;
                 NHSA = NHSA + 1
-                # blockImpaired = noticeDistCriterion(Block,nSegments,blockSize-1,...
-                #     windowSize,blockImpairedThreshold,blockSize);
                 blockImpaired = noticeDistCriterion(
                     Block, nSegments, blockSize - 1, windowSize, blockImpairedThreshold, blockSize
                 )
-                # if(blockImpaired) WNDC = 1; ... end
                 if blockImpaired:
                     WNDC = 1
-                # [blockSigma, blockBeta] = noiseCriterion(Block, blockSize-1, blockVar);
                 blockSigma, blockBeta = noiseCriterion(Block, blockSize - 1, blockVar)
-                # if((blockSigma>2*blockBeta)) WNC = 1; ... end
                 if blockSigma > 2 * blockBeta:
                     WNC = 1
-                # distBlockScores = distBlockScores + WHSA*WNDC*(1-blockVar) + WHSA*WNC*(blockVar);
                 distBlockScores = (
                     distBlockScores + WHSA * WNDC * (1 - blockVar) + WHSA * WNC * (blockVar)
                 )
 
-    # C = 1;
     C = 1
-    # Score = ((distBlockScores + C)/(C + NHSA))*100;
     Score = ((distBlockScores + C) / (C + NHSA)) * 100
     return Score
 
 
 def noiseCriterion(Block: Array, blockSize: int, blockVar: float) -> tuple[float, float]:
     """``[blockSigma, blockBeta] = noiseCriterion(Block, blockSize, blockVar)``."""
-    # blockSigma = sqrt(blockVar);
     blockSigma = math.sqrt(blockVar)
-    # cenSurDev = centerSurDev(Block, blockSize);
     cenSurDev = centerSurDev(Block, blockSize)
-    # blockBeta = (abs(blockSigma-cenSurDev))./(max(blockSigma,cenSurDev));
     with np.errstate(invalid="ignore"):
         blockBeta = float(
             np.abs(blockSigma - cenSurDev) / np.maximum(np.float64(blockSigma), cenSurDev)
@@ -151,24 +111,15 @@ def noiseCriterion(Block: Array, blockSize: int, blockVar: float) -> tuple[float
 
 def centerSurDev(Block: Array, blockSize: int) -> float:
     """``cenSurDev = centerSurDev(Block, blockSize)``; blockSize is 15 here."""
-    # center1 = (blockSize+1)/2;
     center1 = (blockSize + 1) // 2
-    # center2 = center1+1;
     center2 = center1 + 1
-    # center = [Block(:,center1); Block(:,center2)];
     center = np.concatenate([Block[:, center1 - 1], Block[:, center2 - 1]])
-    # Block(:,center1) = [];
     Block = np.delete(Block, center1 - 1, axis=1)
-    # Block(:,center2) = [];
     Block = np.delete(Block, center2 - 1, axis=1)
-    # center_std = std(center);
     center_std = np.std(center, ddof=1)
-    # surround_std = std(Block(:));
     surround_std = np.std(Block.flatten(order="F"), ddof=1)
-    # cenSurDev = (center_std/surround_std);
     with np.errstate(divide="ignore", invalid="ignore"):
         cenSurDev = np.float64(center_std) / np.float64(surround_std)
-    # if(isnan(cenSurDev)) cenSurDev = 0; end
     if np.isnan(cenSurDev):
         cenSurDev = np.float64(0.0)
     return float(cenSurDev)
@@ -184,53 +135,31 @@ def noticeDistCriterion(
 ) -> int:
     """``blockImpaired = noticeDistCriterion(Block, nSegments, blockSize, windowSize,
     blockImpairedThreshold, N)``; blockSize is 15 here, N is 16."""
-    # topEdge = Block(1,:);
     topEdge = Block[0, :]
-    # segTopEdge = segmentEdge(topEdge, nSegments, blockSize, windowSize);
     segTopEdge = segmentEdge(topEdge, nSegments, blockSize, windowSize)
-    # rightSideEdge = Block(:,N);
     rightSideEdge = Block[:, N - 1]
-    # rightSideEdge = rightSideEdge';
     rightSideEdge = rightSideEdge.T
-    # segRightSideEdge = segmentEdge(rightSideEdge, nSegments, blockSize, windowSize);
     segRightSideEdge = segmentEdge(rightSideEdge, nSegments, blockSize, windowSize)
-    # downSideEdge = Block(N,:);
     downSideEdge = Block[N - 1, :]
-    # segDownSideEdge = segmentEdge(downSideEdge, nSegments, blockSize, windowSize);
     segDownSideEdge = segmentEdge(downSideEdge, nSegments, blockSize, windowSize)
-    # leftSideEdge = Block(:,1);
     leftSideEdge = Block[:, 0]
-    # leftSideEdge = leftSideEdge';
     leftSideEdge = leftSideEdge.T
-    # segLeftSideEdge = segmentEdge(leftSideEdge, nSegments, blockSize, windowSize);
     segLeftSideEdge = segmentEdge(leftSideEdge, nSegments, blockSize, windowSize)
 
-    # segTopEdge_stdDev = std(segTopEdge,0,2);
     segTopEdge_stdDev = np.std(segTopEdge, axis=1, ddof=1)
-    # segRightSideEdge_stdDev = std(segRightSideEdge,0,2);
     segRightSideEdge_stdDev = np.std(segRightSideEdge, axis=1, ddof=1)
-    # segDownSideEdge_stdDev = std(segDownSideEdge,0,2);
     segDownSideEdge_stdDev = np.std(segDownSideEdge, axis=1, ddof=1)
-    # segLeftSideEdge_stdDev = std(segLeftSideEdge,0,2);
     segLeftSideEdge_stdDev = np.std(segLeftSideEdge, axis=1, ddof=1)
 
-    # blockImpaired = 0;
     blockImpaired = 0
-    # for segIndex = 1:size(segTopEdge,1)
     for segIndex in range(segTopEdge.shape[0]):
-        # if((segTopEdge_stdDev(segIndex,:)<blockImpairedThreshold) || ...
-        #    (segRightSideEdge_stdDev(segIndex,:)<blockImpairedThreshold) || ...
-        #    (segDownSideEdge_stdDev(segIndex,:)<blockImpairedThreshold) || ...
-        #    (segLeftSideEdge_stdDev(segIndex,:)<blockImpairedThreshold))
         if (
             (segTopEdge_stdDev[segIndex] < blockImpairedThreshold)
             or (segRightSideEdge_stdDev[segIndex] < blockImpairedThreshold)
             or (segDownSideEdge_stdDev[segIndex] < blockImpairedThreshold)
             or (segLeftSideEdge_stdDev[segIndex] < blockImpairedThreshold)
         ):
-            # blockImpaired = 1;
             blockImpaired = 1
-            # break;
             break
     return blockImpaired
 
@@ -239,14 +168,9 @@ def segmentEdge(blockEdge: Array, nSegments: int, blockSize: int, windowSize: in
     """``segments = segmentEdge(blockEdge, nSegments, blockSize, windowSize)``: segment i
     is ``blockEdge(i:windowSize)``, windowSize growing by one each time (so 6 pixels from
     pixel i)."""
-    # segments = zeros(nSegments, windowSize);
     segments = np.zeros((nSegments, windowSize))
-    # for i=1:nSegments
     for i in range(1, nSegments + 1):
-        # segments(i,:) = blockEdge(i:windowSize);
         segments[i - 1, :] = blockEdge[i - 1 : windowSize]
-        # if(windowSize <= (blockSize+1))
         if windowSize <= (blockSize + 1):
-            # windowSize = windowSize+1;
             windowSize = windowSize + 1
     return segments
