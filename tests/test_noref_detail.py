@@ -11,6 +11,9 @@ from authors_code.cleanvision_blur import blurry_score
 from authors_code.estimate_sigma import estimate_sigma as estimate_sigma_transcribed
 from distortions import blur as gaussian_blur
 from distortions import jpeg, noise
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes, arrays
 from numpy.typing import NDArray
 from photos import PHOTOS
 from PIL import Image as PilImage
@@ -180,3 +183,53 @@ def test_flat_blocks_of_different_levels_have_infinite_blockiness() -> None:
 def test_blockiness_names_its_minimum_size() -> None:
     with pytest.raises(ValueError, match="blockiness needs images of at least 9x9 pixels, got 9x8"):
         blockiness(np.zeros((8, 9), np.uint8))
+
+
+BLURRED_SHARPNESS = 5.0
+"""A gate that tells heavy blur from photographs: the least sharp photograph (retina)
+has 8.8, a photograph blurred with σ = 4 about 2.4."""
+NOISE_SIGMA = 20.0
+"""A gate that tells noise from photographs: the noisiest photograph or texture (grass)
+has σ ≈ 10.7, uniform noise about 50."""
+
+
+@pytest.mark.parametrize("name", PHOTOS)
+def test_photographs_are_sharper_than_the_blur_threshold(
+    photos: dict[str, Image], name: str
+) -> None:
+    assert sharpness(photos[name]) > BLURRED_SHARPNESS
+
+
+@pytest.mark.parametrize("name", PHOTOS)
+def test_heavily_blurred_photographs_are_under_the_blur_threshold(
+    photos: dict[str, Image], name: str
+) -> None:
+    assert sharpness(gaussian_blur(4.0)(photos[name])) < BLURRED_SHARPNESS
+
+
+@pytest.mark.parametrize("name", PHOTOS)
+def test_photographs_are_under_the_noise_threshold(photos: dict[str, Image], name: str) -> None:
+    assert noise_sigma(photos[name]) < NOISE_SIGMA
+
+
+def test_uniform_noise_is_over_the_noise_threshold() -> None:
+    image = np.random.default_rng(0).integers(0, 256, SHAPE, dtype=np.uint8)
+    assert noise_sigma(image) > NOISE_SIGMA
+
+
+SIDES = st.integers(min_value=1, max_value=80)
+GRAY_OR_RGB = st.one_of(st.tuples(SIDES, SIDES), st.tuples(SIDES, SIDES, st.just(3)))
+
+
+@given(arrays(np.uint8, GRAY_OR_RGB))
+@settings(max_examples=40, deadline=None)
+def test_blur_of_any_image_is_cleanvisions(image: Image) -> None:
+    assert blur(image) == blurry_score(PilImage.fromarray(image))
+
+
+@pytest.mark.filterwarnings("ignore:image is size")  # a narrow image is not an RGB one
+@given(arrays(np.uint8, array_shapes(min_dims=2, max_dims=2, min_side=4, max_side=30)))
+@settings(max_examples=40, deadline=None)
+def test_noise_of_any_image_is_scikit_images(image: Image) -> None:
+    expected = estimate_sigma(image) if np.any(pywt.dwtn(image, "db2")["dd"]) else 0.0
+    assert noise_sigma(image) == pytest.approx(expected, rel=1e-12)

@@ -8,6 +8,8 @@ import math
 import numpy as np
 import pytest
 from distortions import noise
+from hypothesis import given, settings
+from hypothesis.extra.numpy import array_shapes, arrays
 from numpy.typing import NDArray
 from photos import PHOTOS
 from skimage.measure import shannon_entropy
@@ -22,6 +24,9 @@ BLACK = np.zeros(SHAPE, np.uint8)
 WHITE = np.full(SHAPE, 255, np.uint8)
 FLAT = np.full(SHAPE, 128, np.uint8)
 UNIFORM_NOISE = np.random.default_rng(0).integers(0, 256, SHAPE, dtype=np.uint8)
+BLANK_CONTRAST = 5.0
+"""A gate that tells blank outputs from photographs: the least contrasted of the
+photographs and held-out images (moon) has 13.3."""
 
 
 def hasler_susstrunk(image: Image) -> float:
@@ -157,3 +162,41 @@ def test_flat_fraction_names_its_minimum_size() -> None:
 def test_a_float_image_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match="image must have dtype uint8"):
         contrast(np.zeros((8, 8)))  # type: ignore[arg-type]
+
+
+@given(
+    arrays(np.uint8, array_shapes(min_dims=2, max_dims=2, min_side=8, max_side=24)),
+)
+@settings(max_examples=40, deadline=None)
+def test_contrast_is_within_its_range(image: Image) -> None:
+    assert 0.0 <= contrast(image) <= 127.5
+
+
+@given(arrays(np.uint8, array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=24)))
+@settings(max_examples=40, deadline=None)
+def test_entropy_is_within_its_range(image: Image) -> None:
+    assert 0.0 <= entropy(image) <= 8.0
+
+
+@given(arrays(np.uint8, array_shapes(min_dims=2, max_dims=2, min_side=8, max_side=40)))
+@settings(max_examples=40, deadline=None)
+def test_flat_fraction_is_the_share_of_flat_blocks_of_any_image(image: Image) -> None:
+    assert flat_fraction(image) == flat_blocks(image)
+
+
+@given(arrays(np.uint8, array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=24)))
+@settings(max_examples=40, deadline=None)
+def test_brightness_percentiles_of_any_image_are_numpys(image: Image) -> None:
+    assert list(brightness(image)[1:]) == pytest.approx(list(np.percentile(image, [5, 95])))
+
+
+@pytest.mark.parametrize("name", PHOTOS)
+def test_photographs_have_more_contrast_than_a_blank_threshold(
+    photos: dict[str, Image], name: str
+) -> None:
+    assert contrast(photos[name]) > BLANK_CONTRAST
+
+
+@pytest.mark.parametrize("blank", [BLACK, WHITE, FLAT], ids=["black", "white", "flat"])
+def test_blank_images_have_less_contrast_than_the_threshold(blank: Image) -> None:
+    assert contrast(blank) < BLANK_CONTRAST

@@ -164,13 +164,22 @@ def colorfulness(image: NDArray[np.uint8]) -> float:
     pixels = checked_image(image, "image")
     if pixels.ndim == 2:
         return 0.0
-    # R - G and R + G - 2B = 2 yb as int16 planes, exact; OpenCV's statistics in float64.
-    opponent = np.array([[1.0, -1.0, 0.0], [1.0, 1.0, -2.0]])
-    planes = cv2.transform(pixels.astype(np.int16), opponent)
-    means, stds = cv2.meanStdDev(planes)
-    mean_rg, mean_yb = float(means[0, 0]), float(means[1, 0]) / 2.0
-    std_rg, std_yb = float(stds[0, 0]), float(stds[1, 0]) / 2.0
-    return math.hypot(std_rg, std_yb) + 0.3 * math.hypot(mean_rg, mean_yb)
+    red, green, blue = cv2.split(pixels)
+    count = red.size
+    red_sum, green_sum, blue_sum = (round(cv2.sumElems(plane)[0]) for plane in (red, green, blue))
+    # Exact integer sums of rg = R - G and 2 yb = (R - B) + (G - B) and of their
+    # squares, from OpenCV's sums of squared differences of the uint8 planes:
+    # Σ(a + b)² = 2Σa² + 2Σb² - Σ(a - b)², with a - b = R - G.
+    rg_squares = round(cv2.norm(red, green, cv2.NORM_L2SQR))
+    rb_squares = round(cv2.norm(red, blue, cv2.NORM_L2SQR))
+    gb_squares = round(cv2.norm(green, blue, cv2.NORM_L2SQR))
+    rg_sum = red_sum - green_sum
+    yb2_sum = red_sum + green_sum - 2 * blue_sum
+    yb2_squares = 2 * rb_squares + 2 * gb_squares - rg_squares
+    rg_variance = (count * rg_squares - rg_sum * rg_sum) / (count * count)
+    yb_variance = (count * yb2_squares - yb2_sum * yb2_sum) / (4 * count * count)
+    spread = math.sqrt(rg_variance + yb_variance)
+    return spread + 0.3 * math.hypot(rg_sum / count, yb2_sum / (2 * count))
 
 
 def entropy(image: NDArray[np.uint8]) -> float:
@@ -243,9 +252,9 @@ def flat_fraction(image: NDArray[np.uint8]) -> float:
 
     References
     ----------
-    The "low information" check of cleanvision (entropy) and the blank-region
-    detectors of document analysis use the same local-variance idea; this share of
-    flat blocks is its block form, as in JPEG's 8 x 8 grid (ITU-T T.81, 1992).
+    No published metric is followed: this is the plain local-variance test, on the
+    8 x 8 block grid of JPEG (ITU-T T.81, 1992). Unlike a whole-image statistic
+    (contrast, entropy), it also sees a generation that is blank over part of the frame.
     """
     gray = gray8(checked_image(image, "image"))
     rows, columns = gray.shape[0] // FLAT_BLOCK, gray.shape[1] // FLAT_BLOCK
