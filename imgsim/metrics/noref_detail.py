@@ -58,9 +58,10 @@ def sharpness(image: NDArray[np.uint8]) -> float:
     Returns
     -------
     float
-        In squared gray levels, [0, 4 · 255²]. Higher is sharper: 0 for a flat
-        image, tens for a heavily blurred photograph, hundreds to thousands for a sharp
-        one, far more for noise (which is "sharp" by this measure).
+        In squared gray levels, [0, 16 · 255²] (a one-pixel checkerboard). Higher is
+        sharper: 0 for a flat image, about 2 for a photograph blurred with σ = 4 px,
+        9 (a smooth retina scan) to 5000 (grass) for sharp photographs, far more for
+        noise (about 49000 for uniform noise, "sharp" by this measure).
 
     Notes
     -----
@@ -289,9 +290,10 @@ def blockiness(image: NDArray[np.uint8]) -> float:
     -------
     float
         [0, inf], lower is better: about 1 without blocking (boundaries like any other
-        place), above 1 as compression makes the block grid visible (1.5-3 for
-        low-quality JPEG, more when blocks are flat). 1 for a flat image (no steps at
-        all); inf when only the block boundaries have steps.
+        place), above 1 as compression makes the block grid visible. On the nine
+        photographs of the tests (OpenCV's JPEG), medians 1.03 at quality 95, 1.6 at
+        50, 3.3 at 10, 5.7 at 5 (up to 27 on smooth images). 1 for a flat image (no
+        steps at all); inf when only the block boundaries have steps.
 
     Notes
     -----

@@ -153,8 +153,9 @@ def colorfulness(image: NDArray[np.uint8]) -> float:
     -------
     float
         Higher is more colourful; 0 for a gray image, about 15 "slightly", 33
-        "moderately", 59 "quite", 82 "highly colourful" on the paper's scale; at most
-        about 300 (pure saturated primaries).
+        "moderately", 59 "quite", 82 "highly colourful" on the paper's scale. At most
+        297.7: ``σ² + μ² = E[rg² + yb²] ≤ 1.25 · 255²``, so ``M ≤ √1.09 · √1.25 · 255``
+        (an image half pure red, half pure green scores 293).
 
     References
     ----------
