@@ -127,9 +127,21 @@ def test_all_zero_rows_are_left_out() -> None:
     assert value == pytest.approx(memorization(reference, generated, epsilon=None), rel=1e-12)
 
 
-def test_nearest_cosine_distances_equal_the_full_matrix_minimum() -> None:
+@pytest.mark.parametrize(
+    ("query_sign", "gallery_sign"),
+    [(None, None), (1.0, 1.0), (-1.0, -1.0), (1.0, None), (None, -1.0)],
+    ids=["signed", "non-negative", "non-positive", "non-negative-queries", "mixed"],
+)
+def test_nearest_cosine_distances_equal_the_full_matrix_minimum(
+    query_sign: float | None, gallery_sign: float | None
+) -> None:
+    # Sets of one sign have no negative cosines (one search); any other needs both.
     rng = np.random.default_rng(10)
     queries, gallery = rng.normal(size=(70, 12)), rng.normal(size=(90, 12))
+    if query_sign is not None:
+        queries = query_sign * np.abs(queries)
+    if gallery_sign is not None:
+        gallery = gallery_sign * np.abs(gallery)
     unit_q = queries / np.linalg.norm(queries, axis=1, keepdims=True)
     unit_g = gallery / np.linalg.norm(gallery, axis=1, keepdims=True)
     expected = (1.0 - np.abs(unit_q @ unit_g.T)).min(axis=1)

@@ -169,18 +169,25 @@ def mifid(
 def nearest_cosine_distances(queries: Matrix, gallery: Matrix) -> Vector:
     """For each query row, the smallest ``1 − |cos|`` to any gallery row.
 
-    max |cos| is the larger of the best cosine to the gallery and the best cosine to the
-    negated gallery (the best of ``-query``): two exact cosine searches through
-    :func:`imgsim.metrics.search.topk`. The winners' cosines are computed again in
-    float64. Rows must be non-zero.
+    max |cos| is the larger of the best cosine to the gallery and the best cosine of the
+    negated query: two exact cosine searches through :func:`imgsim.metrics.search.topk`.
+    When no cosine can be negative (both sets non-negative, as Inception's pooled
+    features and histograms are, or both non-positive) the first search is enough, in
+    half the time. The winners' cosines are computed again in float64. Rows must be
+    non-zero.
     """
     nearest, _ = topk(queries, gallery, 1, "cosine")
-    opposite, _ = topk(np.negative(queries), gallery, 1, "cosine")
-    best = np.maximum(
-        np.abs(_row_cosines(queries, gallery, nearest[:, 0])),
-        np.abs(_row_cosines(queries, gallery, opposite[:, 0])),
-    )
+    best = np.abs(_row_cosines(queries, gallery, nearest[:, 0]))
+    if not _same_signs(queries, gallery):
+        opposite, _ = topk(np.negative(queries), gallery, 1, "cosine")
+        best = np.maximum(best, np.abs(_row_cosines(queries, gallery, opposite[:, 0])))
     return np.asarray(np.clip(1.0 - best, 0.0, 1.0), dtype=np.float64)
+
+
+def _same_signs(queries: Matrix, gallery: Matrix) -> bool:
+    """Whether every dot product between the rows is at least 0."""
+    non_negative = queries.min() >= 0 and gallery.min() >= 0
+    return bool(non_negative or (queries.max() <= 0 and gallery.max() <= 0))
 
 
 def _row_cosines(queries: Matrix, gallery: Matrix, partner: NDArray[np.int64]) -> Vector:
