@@ -210,8 +210,9 @@ def swd(
     Rabin, J., Peyré, G., Delon, J., Bernot, M., "Wasserstein barycenter and its
     application to texture mixing", SSVM 2011; Bonneel, N., Rabin, J., Peyré, G.,
     Pfister, H., "Sliced and Radon Wasserstein barycenters of measures", JMIV 2015.
-    The definition (directions, root of the mean of W2²) is POT's
-    ``ot.sliced_wasserstein_distance(p=2)``.
+    Code followed: POT's ``ot.sliced_wasserstein_distance(p=2)`` (``ot/sliced.py``:
+    normalised Gaussian directions, the root of the mean of W2² over them) and its
+    ``ot.wasserstein_1d`` (the exact 1-D distance over the merged quantile steps).
     """
     x, y = _matrix(reference, "reference"), _matrix(generated, "generated")
     _same_dimension(x, y)
