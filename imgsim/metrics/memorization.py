@@ -162,8 +162,9 @@ def mifid(
     Bai et al., KDD 2021 (see :func:`memorization`); the competition's
     ``fid_value / (distance + fid_epsilon)``; torchmetrics ``_mifid_compute``.
     """
-    distance = memorization(reference, generated, epsilon=epsilon, direction=direction)
-    return fd(reference, generated) / (distance + MIFID_CONSTANT)
+    x, y = _matrix(reference, "reference"), _matrix(generated, "generated")  # converted once
+    distance = memorization(x, y, epsilon=epsilon, direction=direction)
+    return fd(x, y) / (distance + MIFID_CONSTANT)
 
 
 def nearest_cosine_distances(queries: Matrix, gallery: Matrix) -> Vector:
@@ -176,12 +177,19 @@ def nearest_cosine_distances(queries: Matrix, gallery: Matrix) -> Vector:
     half the time. The winners' cosines are computed again in float64. Rows must be
     non-zero.
     """
-    nearest, _ = topk(queries, gallery, 1, "cosine")
+    unit_queries, unit_gallery = _unit_float32(queries), _unit_float32(gallery)
+    nearest, _ = topk(unit_queries, unit_gallery, 1, "cosine")
     best = np.abs(_row_cosines(queries, gallery, nearest[:, 0]))
     if not _same_signs(queries, gallery):
-        opposite, _ = topk(np.negative(queries), gallery, 1, "cosine")
+        opposite, _ = topk(np.negative(unit_queries), unit_gallery, 1, "cosine")
         best = np.maximum(best, np.abs(_row_cosines(queries, gallery, opposite[:, 0])))
     return np.asarray(np.clip(1.0 - best, 0.0, 1.0), dtype=np.float64)
+
+
+def _unit_float32(rows: Matrix) -> NDArray[np.float32]:
+    """The rows scaled to length 1, in float32: what the cosine search reads, made once
+    for both searches (topk takes unit float32 rows as they are)."""
+    return np.asarray(rows / np.linalg.norm(rows, axis=1, keepdims=True), dtype=np.float32)
 
 
 def _same_signs(queries: Matrix, gallery: Matrix) -> bool:
