@@ -7,7 +7,8 @@
   Bai et al. 2021, "On training sample memorization: lessons from benchmarking
   generative modeling with a large-scale competition" (KDD).
 - ``mifid``: FD divided by that distance, the competition's score: a generator that
-  copies its training images has a memorisation distance near 0, which inflates its FD.
+  copies its training images has a memorisation distance near 0, and its FD divided by
+  it is large, however good the FD alone looks.
 
 Both follow the competition's published scoring code (``cosine_distance``,
 ``distance_thresholding``, and ``fid_value / (distance + fid_epsilon)`` with
