@@ -67,6 +67,8 @@ earlier sample). Memory is bounded by blocks: no n x m matrix.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
@@ -186,16 +188,23 @@ def authenticity(
 # --------------------------------------------------------------------------- internals
 
 
-class _Prepared(NamedTuple):
-    """The two validated matrices, the reference mean, and float32 copies of both sets
-    minus that mean for the searches (distances do not change; the subtraction keeps
-    faiss's float32 squared norms small)."""
+@dataclass(frozen=True)
+class _Prepared:
+    """The two validated matrices and the reference mean; float32 copies of both sets
+    minus that mean for the searches, made when a search first needs them (distances do
+    not change; the subtraction keeps faiss's float32 squared norms small)."""
 
     reference: Matrix
     generated: Matrix
     centre: Vector
-    reference32: NDArray[np.float32]
-    generated32: NDArray[np.float32]
+
+    @cached_property
+    def reference32(self) -> NDArray[np.float32]:
+        return _centred32(self.reference, self.centre)
+
+    @cached_property
+    def generated32(self) -> NDArray[np.float32]:
+        return _centred32(self.generated, self.centre)
 
     @classmethod
     def of(
@@ -216,7 +225,7 @@ class _Prepared(NamedTuple):
         if minmax:
             x, y = _minmax_scaled(x, y)
         centre = np.mean(x, axis=0)
-        return cls(x, y, centre, _centred32(x, centre), _centred32(y, centre))
+        return cls(x, y, centre)
 
     def reference_nearest_other(self) -> Vector:
         """Distance from each reference vector to its nearest other reference vector."""
