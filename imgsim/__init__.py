@@ -40,6 +40,19 @@ _EXPORTS = {
     "uqi": "imgsim.metrics.classic",
     "psnr_b": "imgsim.metrics.classic",
     "FewerScales": "imgsim.metrics.pair_inputs",
+    "brightness": "imgsim.metrics.noref",
+    "contrast": "imgsim.metrics.noref",
+    "colorfulness": "imgsim.metrics.noref",
+    "entropy": "imgsim.metrics.noref",
+    "sharpness": "imgsim.metrics.noref",
+    "blur": "imgsim.metrics.noref",
+    "noise": "imgsim.metrics.noref",
+    "blockiness": "imgsim.metrics.noref",
+    "flat_fraction": "imgsim.metrics.noref",
+    "piqe": "imgsim.metrics.piqe",
+    "quality_of": "imgsim.jobs.quality",
+    "QualityOptions": "imgsim.jobs.quality",
+    "QualityRun": "imgsim.jobs.quality",
     "distance": "imgsim.metrics.distances",
     "pairwise": "imgsim.metrics.distances",
     "ArgumentError": "imgsim.errors",
@@ -150,6 +163,23 @@ if TYPE_CHECKING:
     from imgsim.metrics.dss import dss as dss
     from imgsim.metrics.classic import uqi as uqi, psnr_b as psnr_b
     from imgsim.metrics.pair_inputs import FewerScales as FewerScales
+    from imgsim.metrics.noref import (
+        blockiness as blockiness,
+        blur as blur,
+        brightness as brightness,
+        colorfulness as colorfulness,
+        contrast as contrast,
+        entropy as entropy,
+        flat_fraction as flat_fraction,
+        noise as noise,
+        sharpness as sharpness,
+    )
+    from imgsim.metrics.piqe import piqe as piqe
+    from imgsim.jobs.quality import (
+        QualityOptions as QualityOptions,
+        QualityRun as QualityRun,
+        quality_of as quality_of,
+    )
 
 __all__ = [*_EXPORTS, "__version__"]
 

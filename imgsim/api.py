@@ -23,7 +23,7 @@ from imgsim.errors import BadImage
 from imgsim.features import FeatureParams, check_params, get_feature
 from imgsim.images import as_rgb_uint8, decode_upright_rgb
 from imgsim.metrics import DEFAULT_COMPARE_METRICS, PairMetric, parse_pair_metrics
-from imgsim.pairs import SizeMismatch, check_crop_border, feature_values, score_images
+from imgsim.pair_scores import SizeMismatch, check_crop_border, feature_values, score_images
 
 ImageLike = NDArray[np.uint8] | str | Path
 Features = Mapping[str, NDArray[np.generic]]
@@ -92,10 +92,12 @@ def compare(
         for image, label in ((a, "a"), (b, "b"))
     ]
     check_crop_border(crop_border, resolved)
-    pixel_metrics = [m for m in resolved if m.kind != "feature"]
+    pixel_metrics = [m for m in resolved if m.kind != "feature"]  # and one-image metrics
     values = _pixel_values(a, b, pixel_metrics, params, resize, crop_border)
-    values.update(feature_values(features[0], features[1], resolved))
-    return {key: value for key, value in values.items() if value is not None}
+    feature_metrics = [m for m in resolved if m.kind == "feature"]
+    values.update(feature_values(features[0], features[1], feature_metrics))
+    ordered = [(column, values.get(column)) for metric in resolved for column in metric.columns]
+    return {column: value for column, value in ordered if value is not None}
 
 
 def _pixel_values(

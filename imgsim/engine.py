@@ -28,6 +28,7 @@ from imgsim.features import (
     FeatureSpec,
     check_params,
     extract_one,
+    get_feature,
     resolve_features,
 )
 from imgsim.images import DEFAULT_MAX_PIXELS, too_many_pixels
@@ -115,9 +116,19 @@ class _Plan:
         }
 
 
+def _specs(names: Sequence[str]) -> list[FeatureSpec]:
+    """The specs of features and of no-reference metrics (``imgsim quality``), by name,
+    in order, without repeats; an unknown name lists the valid features."""
+    from imgsim.metrics.noref_specs import measurement_specs
+
+    measured = measurement_specs()
+    specs = [measured.get(name) or get_feature(name) for name in dict.fromkeys(names)]
+    return specs or resolve_features(names)  # no name at all: resolve_features says so
+
+
 @functools.lru_cache(maxsize=16)
 def _plan(options: ExtractOptions) -> _Plan:
-    specs = tuple(resolve_features(options.features))
+    specs = tuple(_specs(options.features))
     return _Plan(specs, group_by_decode(specs, options.params), options.params)
 
 
@@ -208,7 +219,7 @@ def extract_files(
     (the caller closes the store, which commits the last batch).
     """
     # Unknown names and unusable options fail before any work starts.
-    check_params(resolve_features(options.features), options.params)
+    check_params(_specs(options.features), options.params)
     size, workers = chunking(len(paths), workers=workers, chunk_size=chunk_size)
     context = _ChunkContext(options, store.path if store is not None and store.usable else None)
     return _extract_stream(paths, context, size, workers, progress, store)

@@ -15,9 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-from numpy.typing import NDArray
-
 from imgsim.discovery import walk_images
 from imgsim.engine import (
     WORKERS,
@@ -30,18 +27,27 @@ from imgsim.engine import (
     release_reader,
     store_reader,
 )
-from imgsim.errors import Argument, ArgumentError, BadImage, UsageError, Wording, message_of
+from imgsim.errors import BadImage, UsageError, Wording, message_of
 from imgsim.features import FeatureParams, check_params, get_feature
-from imgsim.images import DEFAULT_MAX_PIXELS, decode_upright_rgb, resize_antialiased
-from imgsim.metrics import PIXEL_METRICS, PairMetric
+from imgsim.images import DEFAULT_MAX_PIXELS, decode_upright_rgb
+from imgsim.metrics import PairMetric
 from imgsim.metrics.pair_inputs import FewerScales
-from imgsim.metrics.registry import option_readers
+from imgsim.pair_scores import (
+    ImagesTooSmall,
+    PixelProblem,
+    SizeMismatch,
+    Value,
+    check_crop_border,
+    feature_values,
+    pixel_scores,
+)
 from imgsim.parallel import ordered_map
 
 if TYPE_CHECKING:
     from imgsim.store import FeatureStore, StoreReader
 
-Value = float | int | None
+_FROM_ENGINE = ("feature", "no-reference")
+"""The kinds of metric whose values the engine computes from each file (and stores)."""
 
 
 @dataclass(frozen=True)
@@ -173,7 +179,7 @@ def score_pair(
     values: dict[str, Value] = {}
     notes: list[str] = []
     missing: dict[str, PixelProblem] = {}
-    if any(metric.kind != "feature" for metric in options.metrics):
+    if any(metric.kind in ("pixels", "keypoints") for metric in options.metrics):
         try:
             image_a = decode_upright_rgb(a, max_pixels=options.max_pixels).pixels
             image_b = decode_upright_rgb(b, max_pixels=options.max_pixels).pixels
@@ -181,14 +187,16 @@ def score_pair(
             return PairResult(a, b, error=message_of(error), unreadable=True, files=files)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", FewerScales)
-            values, notes, missing = _pixel_scores(image_a, image_b, options)
+            values, notes, missing = pixel_scores(
+                image_a, image_b, options.metrics, options.resize, options.crop_border
+            )
         notes += [str(w.message) for w in caught if issubclass(w.category, FewerScales)]
     if files:
         values.update(feature_values(files[0].features, files[1].features, options.metrics))
     return PairResult(
         a,
         b,
-        values={metric.column: values.get(metric.column) for metric in options.metrics},
+        values={column: values.get(column) for m in options.metrics for column in m.columns},
         error=Wording.joined("; ", _reasons(a, b, missing)) or None,
         size_mismatch=bool(missing),
         notes=tuple(f"{a} vs {b}: {note}" for note in notes),
@@ -216,149 +224,10 @@ def _reasons(a: Path, b: Path, missing: Mapping[str, PixelProblem]) -> list[str]
 
 def _feature_options(options: CompareOptions) -> ExtractOptions | None:
     """How ``extract`` would compute the features the metrics need (``None``: no features)."""
-    names = tuple(dict.fromkeys(m.name for m in options.metrics if m.kind == "feature"))
+    names = tuple(dict.fromkeys(m.name for m in options.metrics if m.kind in _FROM_ENGINE))
     if not names:
         return None
     return ExtractOptions(features=names, params=options.params, max_pixels=options.max_pixels)
-
-
-class SizeMismatch(Exception):
-    """Pixel metrics were asked of images of different sizes."""
-
-    advice = Wording(
-        "pixel metrics need equal sizes (use {} to resize B to A's size)", Argument("resize", True)
-    )
-
-    def __init__(self, size_a: str, size_b: str) -> None:
-        super().__init__(f"sizes differ: {size_a} and {size_b}")
-        self.size_a = size_a
-        self.size_b = size_b
-
-
-class ImagesTooSmall(ValueError):
-    """A pixel metric's window does not fit in the images (ssim: 11 px a side)."""
-
-
-PixelProblem = SizeMismatch | ImagesTooSmall
-"""Why a pixel metric of a readable pair cannot be computed."""
-
-
-def score_images(
-    image_a: NDArray[np.uint8],
-    image_b: NDArray[np.uint8],
-    metrics: Sequence[PairMetric],
-    params: FeatureParams,
-    resize: bool,
-    crop_border: int = 0,
-) -> tuple[dict[str, Value], list[str]]:
-    """Every metric of one pair of decoded images, and notes about values that are 0 by default.
-
-    Feature metrics are computed from these pixels (the in-memory API); files are
-    scored by :func:`score_pair`, whose features are those ``extract`` computes.
-    A pixel metric that cannot be computed raises :class:`SizeMismatch` or
-    :class:`ImagesTooSmall`.
-    """
-    if image_a.shape != image_b.shape and not resize and any(m.kind == "pixels" for m in metrics):
-        raise SizeMismatch(_size_text(image_a), _size_text(image_b))
-    options = CompareOptions(tuple(metrics), params, resize, crop_border=crop_border)
-    values, notes, missing = _pixel_scores(image_a, image_b, options)
-    if missing:
-        raise next(iter(missing.values()))
-    names = {m.name for m in metrics if m.kind == "feature"}
-    if names:
-        from imgsim.decoding import features_of_pixels
-
-        specs = [get_feature(name) for name in names]
-        computed_a = features_of_pixels(image_a, specs, params or FeatureParams())
-        computed_b = features_of_pixels(image_b, specs, params or FeatureParams())
-        values.update(feature_values(computed_a, computed_b, metrics))
-    return values, notes
-
-
-def _pixel_scores(
-    image_a: NDArray[np.uint8], image_b: NDArray[np.uint8], options: CompareOptions
-) -> tuple[dict[str, Value], list[str], dict[str, PixelProblem]]:
-    """The pixel and keypoint metrics of one pair, notes about values that are 0 by
-    default, and the pixel metrics that cannot be computed, each with its reason (a
-    metric that uses fewer scales warns :class:`FewerScales`)."""
-    values: dict[str, Value] = {}
-    notes: list[str] = []
-    missing: dict[str, PixelProblem] = {}
-    pixel_b = image_b
-    mismatch: SizeMismatch | None = None
-    metrics = options.metrics
-    if image_a.shape != image_b.shape and any(m.kind == "pixels" for m in metrics):
-        if options.resize:
-            pixel_b = resize_antialiased(image_b, (image_a.shape[1], image_a.shape[0]))
-        else:
-            mismatch = SizeMismatch(_size_text(image_a), _size_text(image_b))
-    for metric in metrics:
-        if metric.kind == "pixels":
-            if mismatch is not None:
-                missing[metric.column] = mismatch
-                continue
-            try:
-                values[metric.column] = _pixel_value(metric, image_a, pixel_b, options)
-            except ValueError as error:  # decoded images are valid: only their size can be wrong
-                missing[metric.column] = ImagesTooSmall(str(error))
-        elif metric.kind == "keypoints":
-            from imgsim.features.keypoints import sift_match
-
-            match = sift_match(image_a, image_b)
-            values[metric.column] = match.score
-            if match.note:
-                notes.append(f"{metric.column} = 0: {match.note}")
-    return values, notes, missing
-
-
-def _pixel_value(
-    metric: PairMetric,
-    image_a: NDArray[np.uint8],
-    image_b: NDArray[np.uint8],
-    options: CompareOptions,
-) -> float:
-    entry = PIXEL_METRICS[metric.name]
-    keywords = {"crop_border": options.crop_border} if "crop_border" in entry.options else {}
-    return float(entry.function(image_a, image_b, **keywords))
-
-
-def check_crop_border(crop_border: int, metrics: Sequence[PairMetric]) -> None:
-    """Refuse a ``crop_border`` that is negative, or given without a metric that reads it."""
-    if crop_border < 0:
-        raise ArgumentError(
-            f"{{}} must be 0 or more, got {crop_border}", Argument("crop_border", crop_border)
-        )
-    readers = option_readers("crop_border")
-    if crop_border and not any(m.kind == "pixels" and m.name in readers for m in metrics):
-        raise ArgumentError(
-            f"{{}} applies to {', '.join(readers)} only; add one of them to the metrics",
-            Argument("crop_border", crop_border),
-        )
-
-
-def feature_values(
-    features_a: Mapping[str, NDArray[np.generic]],
-    features_b: Mapping[str, NDArray[np.generic]],
-    metrics: Sequence[PairMetric],
-) -> dict[str, Value]:
-    """The feature-distance metrics of one pair, from the two images' features."""
-    from imgsim.metrics.distances import pairwise
-
-    values: dict[str, Value] = {}
-    for metric in metrics:
-        if metric.kind != "feature":
-            continue
-        spec = get_feature(metric.name)
-        u, v = features_a[metric.name], features_b[metric.name]
-        if spec.kind == "hash" and metric.distance != "hamming":
-            u, v = spec.vectors(u[None, :])[0], spec.vectors(v[None, :])[0]
-        score = float(pairwise(str(metric.distance), u, v)[0, 0])
-        values[metric.column] = int(score) if metric.distance == "hamming" else score
-    return values
-
-
-def _size_text(image: NDArray[np.uint8]) -> str:
-    return f"{image.shape[1]}x{image.shape[0]}"
 
 
 @dataclass(frozen=True)

@@ -355,7 +355,7 @@ def test_sift_on_a_flat_image_notes_the_reason(sift_of_a_flat_image: CliResult) 
 def test_an_unknown_metric_is_a_usage_error_listing_the_valid_names(
     cli: CliRunnerFn, cat_pair: tuple[Path, Path]
 ) -> None:
-    result = cli("compare", *cat_pair, "-m", "ssim,sharpness")
+    result = cli("compare", *cat_pair, "-m", "ssim,crispness")
 
     listed = result.stderr.split("valid metrics: ")[-1]
     valid = [*PIXEL_METRICS, "sift", "phash", "color_hist"]
@@ -363,6 +363,6 @@ def test_an_unknown_metric_is_a_usage_error_listing_the_valid_names(
 
 
 def test_an_unknown_metric_exits_2(cli: CliRunnerFn, cat_pair: tuple[Path, Path]) -> None:
-    result = cli("compare", *cat_pair, "-m", "ssim,sharpness")
+    result = cli("compare", *cat_pair, "-m", "ssim,crispness")
 
     assert result.exit_code == 2

@@ -9,10 +9,10 @@ importing them registers them on :data:`app`, in the order of ``imgsim --help``.
 
 from __future__ import annotations
 
-from imgsim.cli import cache, compare, extract, listing, rank, sets
+from imgsim.cli import cache, compare, extract, listing, quality, rank, sets
 from imgsim.cli.common import app
 
-__all__ = ["app", "cache", "compare", "extract", "listing", "main", "rank", "sets"]
+__all__ = ["app", "cache", "compare", "extract", "listing", "main", "quality", "rank", "sets"]
 
 
 def main() -> None:

@@ -34,7 +34,6 @@ from imgsim.cli.common import (
     command_line_text,
     emit,
     exit_status,
-    gate_json,
     handle_errors,
     one_line,
     open_store,
@@ -44,7 +43,6 @@ from imgsim.cli.common import (
     report_unreadable_folders,
     resolve_format,
     split_names,
-    summary_json,
     unreadable_folders_note,
 )
 from imgsim.cli.feature_options import (
@@ -220,28 +218,12 @@ def compare(
     raise typer.Exit(exit_status(*codes))
 
 
-_AGGREGATES = ("mean", "min", "max", "median")
-
-
 def _epilogue(comparison: PairComparison) -> Epilogue:
     """The table's summary rows and the JSON's ``summary`` and ``gates``."""
-    from imgsim.output import Epilogue
+    from imgsim.cli.gate_report import summary_epilogue
 
-    summary = comparison.summary()
-    # With at most one value per column, mean, min, max and median are one number.
-    labels = (
-        {"summary": "mean"} if comparison.single_values else {name: name for name in _AGGREGATES}
-    )
-    columns = comparison.columns
-    footer = [
-        {"a": label, **{c: summary[c][name] for c in columns}} for label, name in labels.items()
-    ]
-    return Epilogue(
-        table_rows=footer,
-        json_extra={
-            "summary": summary_json(summary),
-            "gates": [gate_json(result) for result in comparison.verdicts()],
-        },
+    return summary_epilogue(
+        "a", comparison.summary(), comparison.single_values, comparison.verdicts()
     )
 
 

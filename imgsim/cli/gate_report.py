@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from imgsim.gates import GateResult
+    from imgsim.output import Epilogue
 
 
 ROW_KEYS = ("a", "b")
 """The columns that name a row of compare: a failing row is reported by them."""
+AGGREGATES = ("mean", "min", "max", "median")
 
 
 def summary_json(summary: Mapping[str, Mapping[str, float | None]]) -> dict[str, Any]:
@@ -65,3 +67,29 @@ def report_gates(
             shown = format_number(value) if isinstance(value, (int, float)) else "not computed"
             name = " vs ".join(one_line(str(row.get(key))) for key in keys)
             sys.stderr.write(f"  {name}: {gate.metric} = {shown}\n")
+
+
+def summary_epilogue(
+    label: str,
+    summary: Mapping[str, Mapping[str, float | None]],
+    single_values: bool,
+    verdicts: list[GateResult],
+    keys: Sequence[str] = ROW_KEYS,
+) -> Epilogue:
+    """A table's summary rows (each aggregate of every column, its name in the ``label``
+    column; one ``summary`` row when each column has one value at most) and the JSON's
+    ``summary`` and ``gates``."""
+    from imgsim.output import Epilogue
+
+    labels = {"summary": "mean"} if single_values else {name: name for name in AGGREGATES}
+    footer = [
+        {label: text, **{column: values[name] for column, values in summary.items()}}
+        for text, name in labels.items()
+    ]
+    return Epilogue(
+        table_rows=footer,
+        json_extra={
+            "summary": summary_json(summary),
+            "gates": [gate_json(result, keys) for result in verdicts],
+        },
+    )

@@ -61,6 +61,7 @@ _DEFAULT = ", the default"
 
 _TYPES = {
     "pixels": "metric (pixels)",
+    "no-reference": "metric (one image, quality)",
     "keypoints": "metric (keypoints)",
     "set": "metric (sets, compare --set)",
     "distance": "distance",

@@ -67,8 +67,9 @@ def parse_compare_gates(texts: Sequence[str], options: CompareOptions) -> list[G
 
 
 def metric_columns(options: CompareOptions) -> list[str]:
-    """The score columns of the rows, named as the metrics were given."""
-    return [metric.column for metric in options.metrics]
+    """The score columns of the rows, named as the metrics were given (``a:NAME`` and
+    ``b:NAME`` for a no-reference metric)."""
+    return [column for metric in options.metrics for column in metric.columns]
 
 
 def compare_inputs(
@@ -113,7 +114,7 @@ class PairComparison:
     @property
     def uses_features(self) -> bool:
         """Whether any metric compares features (and a feature store would serve it)."""
-        return any(metric.kind == "feature" for metric in self.options.metrics)
+        return any(metric.kind in ("feature", "no-reference") for metric in self.options.metrics)
 
     @property
     def row_columns(self) -> list[str]:

@@ -6,7 +6,9 @@ A metric name on the command line is one of:
   ``pixels`` entries of :mod:`imgsim.metrics.pixel_entries`);
 - ``FEATURE:DISTANCE`` (``color_hist:chi2``), or ``FEATURE`` alone for the
   feature's default distance (``phash`` is ``phash:hamming``);
-- ``sift``: the keypoint-match score of the pair.
+- ``sift``: the keypoint-match score of the pair;
+- a no-reference metric (``sharpness``, ``brightness``, ...): its values for each image of
+  the pair, as ``a:NAME`` and ``b:NAME`` columns.
 
 :func:`parse_pair_metric` turns such a name into a :class:`PairMetric`; the records are
 entries of :mod:`imgsim.metrics.registry`.
@@ -23,11 +25,12 @@ from imgsim.metrics.records import Metric
 from imgsim.metrics.registry import (
     DEFAULT_COMPARE_METRICS,
     KEYPOINT_METRICS,
+    NO_REFERENCE_METRICS,
     PIXEL_METRICS,
     REGISTRY,
 )
 
-MetricKind = Literal["pixels", "feature", "keypoints"]
+MetricKind = Literal["pixels", "feature", "keypoints", "no-reference"]
 
 PixelMetric = Metric
 """The record of a full-reference pixel metric (see :mod:`imgsim.metrics.registry`)."""
@@ -46,6 +49,17 @@ class PairMetric:
     """Pixel metric name, feature name, or ``sift``."""
     distance: str | None = None
     higher_is_better: bool = True
+    outputs: tuple[str, ...] = ()
+    """A no-reference metric's values (``brightness``, ``brightness_p5``, …), each shown
+    for both images of a pair."""
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The output columns: the name as typed; ``a:NAME`` and ``b:NAME`` for each value
+        of a no-reference metric."""
+        if self.kind != "no-reference":
+            return (self.column,)
+        return tuple(f"{side}:{output}" for output in self.outputs for side in ("a", "b"))
 
 
 def parse_pair_metric(text: str) -> PairMetric:
@@ -56,6 +70,12 @@ def parse_pair_metric(text: str) -> PairMetric:
     if name in PIXEL_METRICS and not distance_name:
         metric = PIXEL_METRICS[name]
         return PairMetric(text, "pixels", name, higher_is_better=metric.higher_is_better)
+    if name in NO_REFERENCE_METRICS and not distance_name:
+        metric = NO_REFERENCE_METRICS[name]
+        return PairMetric(
+            text, "no-reference", name, higher_is_better=metric.higher_is_better,
+            outputs=metric.outputs,
+        )  # fmt: skip
     if name in KEYPOINT_METRICS and not distance_name:
         metric = KEYPOINT_METRICS[name]
         return PairMetric(text, "keypoints", name, higher_is_better=metric.higher_is_better)
@@ -72,7 +92,10 @@ def parse_pair_metric(text: str) -> PairMetric:
         if refusal:
             raise UsageError(f"metric {text!r}: {refusal}")
         return PairMetric(text, "feature", name, distance.name, distance.higher_is_closer)
-    valid = [*PIXEL_METRICS, *KEYPOINT_METRICS, *(f"{f}[:DISTANCE]" for f in FEATURES)]
+    valid = [
+        *PIXEL_METRICS, *NO_REFERENCE_METRICS, *KEYPOINT_METRICS,
+        *(f"{f}[:DISTANCE]" for f in FEATURES),
+    ]  # fmt: skip
     raise UsageError(f"unknown metric {text!r}; valid metrics: {', '.join(valid)}")
 
 

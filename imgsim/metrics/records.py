@@ -20,8 +20,10 @@ if TYPE_CHECKING:
 
     from imgsim.features import FeatureKind, FeatureSpec
 
-MetricKind = Literal["pixels", "keypoints", "distance", "set", "diversity"]
-Direction = Literal["higher", "lower"]
+MetricKind = Literal["pixels", "no-reference", "keypoints", "distance", "set", "diversity"]
+Direction = Literal["higher", "lower", "neither"]
+"""Which values are better; ``neither`` for a level whose best lies between its ends
+(``brightness``)."""
 
 SQRT_LN2 = math.sqrt(math.log(2.0))
 _NAMED_BOUNDS = {math.inf: "inf", -math.inf: "-inf", SQRT_LN2: "sqrt(ln 2)"}
@@ -83,6 +85,14 @@ class Metric:
     metric's first image is the one judged, the second its reference)."""
     options: tuple[str, ...] = ()
     """Keyword arguments of :attr:`function` beyond the two inputs (``crop_border``)."""
+    columns: tuple[str, ...] = ()
+    """The values a no-reference metric gives, each an output column, when it gives more
+    than one (``brightness``: mean and percentiles); empty: one value, named :attr:`name`."""
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """The names of the values the metric gives: :attr:`columns`, or its name alone."""
+        return self.columns or (self.name,)
 
     @property
     def higher_is_better(self) -> bool:
@@ -92,6 +102,8 @@ class Metric:
     @property
     def direction_text(self) -> str:
         """``higher is better``; ``lower is closer`` for a distance."""
+        if self.direction == "neither":
+            return "neither end is better"
         return f"{self.direction} is {'closer' if self.kind == 'distance' else 'better'}"
 
     @property

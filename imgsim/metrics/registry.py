@@ -6,7 +6,8 @@ one entry (or calling :func:`register`). :data:`PIXEL_METRICS`, :data:`DISTANCES
 :data:`SET_METRICS` are live views of one kind of entry.
 
 Kinds: ``pixels`` (full-reference, on two equal-size ``uint8`` images; their entries are
-in :mod:`imgsim.metrics.pixel_entries`), ``keypoints``
+in :mod:`imgsim.metrics.pixel_entries`), ``no-reference`` (of one image,
+:mod:`imgsim.metrics.noref_entries`), ``keypoints``
 (``sift``), ``distance`` (between feature vectors, ``FEATURE:DISTANCE``), ``set`` (a
 generated set against a reference set, ``compare --set``).
 """
@@ -86,6 +87,7 @@ class KindView(Mapping[str, _M], Generic[_M]):
 
 
 PIXEL_METRICS: KindView[Metric] = KindView("pixels", Metric)
+NO_REFERENCE_METRICS: KindView[Metric] = KindView("no-reference", Metric)
 KEYPOINT_METRICS: KindView[Metric] = KindView("keypoints", Metric)
 DISTANCES: KindView[Distance] = KindView("distance", Distance)
 SET_METRICS: KindView[Metric] = KindView("set", Metric)
@@ -110,7 +112,11 @@ def pair_metric_help() -> str:
     """The help of ``compare -m``: the metrics of a pair, as registered now."""
     names = ", ".join([*PIXEL_METRICS, *KEYPOINT_METRICS, "FEATURE[:DISTANCE]"])
     default = ",".join(DEFAULT_COMPARE_METRICS)
-    return f"Metric(s): {names}; repeatable or comma-separated [default: {default}]."
+    one_image = ", ".join(NO_REFERENCE_METRICS)
+    return (
+        f"Metric(s): {names}; of each image, as a: and b: columns: {one_image}; "
+        f"repeatable or comma-separated [default: {default}]."
+    )
 
 
 def _set(
@@ -329,5 +335,7 @@ register(
     )
 )  # fmt: skip
 
-# The full-reference pixel metrics, with their papers and conventions.
-from imgsim.metrics import pixel_entries as _pixel_entries  # noqa: E402, F401
+# The full-reference pixel metrics, with their papers and conventions, and the
+# no-reference metrics of one image.
+from imgsim.metrics import pixel_entries as _pixel_entries  # noqa: E402, F401, I001
+from imgsim.metrics import noref_entries as _noref_entries  # noqa: E402, F401

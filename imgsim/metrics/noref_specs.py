@@ -1,0 +1,76 @@
+"""The no-reference metrics as the engine computes them: one feature-like spec each, so
+that ``imgsim quality`` and ``compare``'s ``a:``/``b:`` columns read files through the
+same decode, store, workers and memory bounds as every feature.
+
+A spec's values are the metric's outputs (:attr:`~imgsim.metrics.records.Metric.outputs`)
+as float32, computed from the full-resolution RGB decode. They are not features: no
+command but these reads them, and ``imgsim extract -f`` does not take their names.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+from numpy.typing import NDArray
+
+from imgsim.features import FeatureParams, FeatureSpec
+from imgsim.metrics.noref_entries import READ_COLOUR
+from imgsim.metrics.pair_inputs import checked_image, gray8
+from imgsim.metrics.records import Metric
+from imgsim.metrics.registry import NO_REFERENCE_METRICS
+
+MEASUREMENT_VERSION = 1
+"""Part of every stored value's key: bumped when a no-reference metric's values change."""
+
+
+def measurement_values(metric: Metric, image: NDArray[np.uint8]) -> tuple[float, ...]:
+    """The outputs of ``metric`` on one image, in the order of its :attr:`Metric.outputs`."""
+    value = metric.function(image)
+    return tuple(float(v) for v in value) if isinstance(value, tuple) else (float(value),)
+
+
+class _LastGray:
+    """MATLAB ``rgb2gray`` of the last image the engine measured, so that the metrics of
+    one image share one conversion (each computes it from an RGB image otherwise). The
+    engine's decoded images are not changed once decoded; the image itself is kept, and
+    compared by identity, so that an id cannot be reused."""
+
+    image: NDArray[np.uint8] | None = None
+    gray: NDArray[np.uint8] | None = None
+
+    @classmethod
+    def of(cls, image: NDArray[np.uint8]) -> NDArray[np.uint8]:
+        if cls.image is not image or cls.gray is None:
+            cls.image, cls.gray = image, gray8(checked_image(image, "image"))
+        return cls.gray
+
+
+def _spec(metric: Metric) -> FeatureSpec:
+    reads_colour = metric.name in READ_COLOUR
+
+    def compute(
+        image: NDArray[np.uint8], params: FeatureParams, reduced: bool
+    ) -> NDArray[np.float32]:
+        source = image if reads_colour else _LastGray.of(image)
+        return np.asarray(measurement_values(metric, source), dtype=np.float32)
+
+    return FeatureSpec(
+        name=metric.name,
+        kind="vector",
+        version=MEASUREMENT_VERSION,
+        default_distance="euclidean",
+        summary=metric.summary,
+        use_when=metric.use_when,
+        uses=(),
+        dim=lambda params: len(metric.outputs),
+        work_side=lambda params: None,
+        needs_color=True,
+        compute=compute,
+    )
+
+
+@functools.cache
+def measurement_specs() -> dict[str, FeatureSpec]:
+    """Every no-reference metric's spec, by name."""
+    return {name: _spec(metric) for name, metric in NO_REFERENCE_METRICS.items()}
