@@ -1,10 +1,10 @@
-"""The README's table of full-reference metrics, from the metric registry.
+"""The README's tables of metrics, from the metric registry.
 
-    python scripts/metric_table.py           # print the table
-    python scripts/metric_table.py --check   # exit 1 unless README.md holds it
+    python scripts/metric_table.py           # print the tables
+    python scripts/metric_table.py --check   # exit 1 unless README.md holds them
 
-The table lies between the README's ``<!-- pixel metrics -->`` markers; a test keeps
-it equal to the registry.
+Each table lies between a pair of the README's markers (``<!-- pixel metrics -->`` …
+``<!-- /pixel metrics -->``); a test keeps them equal to the registry.
 """
 
 from __future__ import annotations
@@ -13,18 +13,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from imgsim.metrics.registry import PIXEL_METRICS
+from imgsim.metrics.registry import NO_REFERENCE_METRICS, PIXEL_METRICS, SET_METRICS
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-START, END = "<!-- pixel metrics -->", "<!-- /pixel metrics -->"
 
 
-def table() -> str:
-    """One row per pixel metric: name, which way is better, range, use, reference."""
-    lines = [
-        "| metric | better | range | use when | reference |",
-        "|---|---|---|---|---|",
-    ]
+def pixel_table() -> str:
+    """One row per full-reference metric: name, which way is better, range, use, paper."""
+    lines = ["| metric | better | range | use when | reference |", "|---|---|---|---|---|"]
     for name, metric in PIXEL_METRICS.items():
         symmetric = "" if metric.symmetric else " (A judged against reference B)"
         lines.append(
@@ -34,22 +30,52 @@ def table() -> str:
     return "\n".join(lines)
 
 
-def readme_table(text: str) -> str:
-    """The table the README holds between its markers."""
-    return text.split(START, 1)[1].split(END, 1)[0].strip()
+def one_image_table() -> str:
+    """One row per no-reference metric: name, which way is better, range, what it catches."""
+    lines = ["| metric | better | range | what it is | use when |", "|---|---|---|---|---|"]
+    for name, metric in NO_REFERENCE_METRICS.items():
+        lines.append(
+            f"| `{name}` | {metric.direction} | {metric.range} | {metric.summary} "
+            f"| {metric.use_when} |"
+        )
+    return "\n".join(lines)
+
+
+def set_table() -> str:
+    """One row per set metric: name, which way is better, range, what it answers."""
+    lines = ["| metric | better | range | what it answers |", "|---|---|---|---|"]
+    for name, metric in SET_METRICS.items():
+        lines.append(f"| `{name}` | {metric.direction} | {metric.range} | {metric.summary} |")
+    return "\n".join(lines)
+
+
+TABLES = {
+    "pixel metrics": pixel_table,
+    "one-image metrics": one_image_table,
+    "set metrics": set_table,
+}
+"""Each table by the name of its README markers."""
+
+
+def readme_table(text: str, name: str) -> str:
+    """The table the README holds between the markers of ``name``."""
+    start, end = f"<!-- {name} -->", f"<!-- /{name} -->"
+    return text.split(start, 1)[1].split(end, 1)[0].strip() if start in text else ""
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 unless README.md holds it")
+    parser.add_argument("--check", action="store_true", help="exit 1 unless README.md holds them")
     arguments = parser.parse_args(argv)
     if not arguments.check:
-        print(table())
+        for name, table in TABLES.items():
+            print(f"<!-- {name} -->\n{table()}\n<!-- /{name} -->\n")
         return 0
-    if readme_table(README.read_text(encoding="utf-8")) != table():
-        print(f"{README}: the pixel metric table differs from the registry", file=sys.stderr)
-        return 1
-    return 0
+    text = README.read_text(encoding="utf-8")
+    stale = [name for name, table in TABLES.items() if readme_table(text, name) != table()]
+    for name in stale:
+        print(f"{README}: the table of {name} differs from the registry", file=sys.stderr)
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":

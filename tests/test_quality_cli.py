@@ -227,3 +227,10 @@ def test_compare_gates_on_one_side_of_a_no_reference_metric(
     result = cli("compare", *pair, "-m", "sharpness", "--gate", "a:sharpness>=1000000")
 
     assert result.exit_code == 1
+
+
+@pytest.mark.parametrize("gate", BROKEN_GATES)
+def test_the_readme_example_uses_the_tested_gates(gate: str) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+
+    assert f'--gate "{gate}"' in readme.split("### Catching broken generations", 1)[1]

@@ -145,7 +145,7 @@ def test_the_readme_names_every_pair_metric_in_the_registry() -> None:
     assert [name for name in listed if name] == [*PIXEL_METRICS, *KEYPOINT_METRICS]
 
 
-def test_the_readme_table_of_pixel_metrics_is_the_registry() -> None:
+def test_the_readme_tables_of_metrics_are_the_registry() -> None:
     script = Path(__file__).resolve().parent.parent / "scripts" / "metric_table.py"
 
     checked = subprocess.run([sys.executable, str(script), "--check"], check=False)

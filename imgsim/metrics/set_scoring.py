@@ -1,21 +1,24 @@
 """The functions of the set metrics in the registry: each takes the :class:`SetInputs`
 of one call and returns its value and notes.
 
-fd, kid and kid_std, and precision, recall, density and coverage come from three
-computations; :meth:`SetInputs.shared` runs each at most once per call, however many
-of its metrics are asked for.
+fd, kid and kid_std, precision, recall, density and coverage, and alpha_precision,
+beta_recall and authenticity come from four computations; :meth:`SetInputs.shared` runs
+each at most once per call, however many of its metrics are asked for.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from imgsim.metrics import sets
+
+if TYPE_CHECKING:
+    from imgsim.metrics.alpha_beta import AlphaBeta
 
 Matrix = NDArray[np.float64]
 SetValue = tuple[float, tuple[str, ...]]
@@ -57,6 +60,12 @@ class SetInputs:
             ),
         )
 
+    def alpha_beta(self) -> AlphaBeta:
+        """α-precision, β-recall and authenticity, from one neighbour search."""
+        from imgsim.metrics.alpha_beta import alpha_beta
+
+        return self.shared("alpha_beta", lambda: alpha_beta(self.reference, self.generated))
+
     def prdc(self) -> dict[str, float]:
         """Precision, recall, density and coverage."""
         return self.shared("prdc", lambda: sets.prdc(self.reference, self.generated, k=self.k))
@@ -97,3 +106,18 @@ def density(inputs: SetInputs) -> SetValue:
 def coverage(inputs: SetInputs) -> SetValue:
     """Share of reference vectors whose k-NN ball holds a generated vector."""
     return inputs.prdc()["coverage"], ()
+
+
+def alpha_precision(inputs: SetInputs) -> SetValue:
+    """Integrated α-precision: generated vectors inside the reference's α-balls."""
+    return inputs.alpha_beta().alpha_precision, ()
+
+
+def beta_recall(inputs: SetInputs) -> SetValue:
+    """Integrated β-recall: reference vectors inside the generated set's β-balls."""
+    return inputs.alpha_beta().beta_recall, ()
+
+
+def authenticity(inputs: SetInputs) -> SetValue:
+    """Share of generated vectors that are not copies of a reference vector."""
+    return inputs.alpha_beta().authenticity, ()
