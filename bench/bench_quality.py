@@ -1,0 +1,87 @@
+"""``quality``: every cheap no-reference metric against a plain decode of the same files.
+
+40 photographs as 1024x768 JPEGs (quality 90). imgsim computes every metric but piqe
+(``imgsim quality`` without ``-m``) through its job in this process, one worker, no
+store: decode, MATLAB ``rgb2gray`` once, nine metrics. The reference decodes each file
+in full with Pillow and does nothing else (target: imgsim at most 3x its time per
+image, a ratio of at least 1/3).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from harness import Result, speedup
+from PIL import Image
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / ".data" / "quality"
+FILES = 40
+SIZE = (1024, 768)
+REPEAT = 3
+LIMIT = 3.0
+
+
+def _photos() -> list[Path]:
+    """The benchmark's JPEGs: crops of the scikit-image photographs, resized."""
+    from skimage import data
+
+    DATA.mkdir(parents=True, exist_ok=True)
+    paths = [DATA / f"{index:03d}.jpg" for index in range(FILES)]
+    if all(path.exists() for path in paths):
+        return paths
+    names = ("astronaut", "chelsea", "coffee", "rocket", "retina", "immunohistochemistry")
+    rng = np.random.default_rng(0)
+    for index, path in enumerate(paths):
+        photo = np.asarray(getattr(data, names[index % len(names)])())
+        height, width = photo.shape[:2]
+        top, left = rng.integers(0, height // 4), rng.integers(0, width // 4)
+        crop = photo[top : top + height * 3 // 4, left : left + width * 3 // 4]
+        Image.fromarray(crop).resize(SIZE, Image.LANCZOS).save(path, quality=90)
+    return paths
+
+
+def _best(action: object) -> float:
+    assert callable(action)
+    best = float("inf")
+    for _ in range(REPEAT):
+        start = time.perf_counter()
+        action()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def _decode_all(paths: list[Path]) -> None:
+    for path in paths:
+        with Image.open(path) as image:
+            np.asarray(image.convert("RGB"))
+
+
+def _quality_all(paths: list[Path]) -> None:
+    from imgsim.jobs.quality import QualityOptions, quality_of
+
+    for _ in quality_of(paths, QualityOptions()).rows(workers=1):
+        pass
+
+
+def run() -> list[Result]:
+    """The quality benchmark."""
+    paths = _photos()
+    _quality_all(paths[:2])  # imports and first-call costs out of the timing
+    ours = _best(lambda: _quality_all(paths)) / len(paths)
+    reference = _best(lambda: _decode_all(paths)) / len(paths)
+    return [
+        speedup(
+            f"quality, all but piqe, {SIZE[0]}x{SIZE[1]} JPEG vs Pillow decode",
+            imgsim_seconds=ours,
+            reference_seconds=reference,
+            at_least=1 / LIMIT,
+            per="image",
+            details=[
+                f"{FILES} files, best of {REPEAT} runs each, in this process, 1 worker, no "
+                f"store; target: at most {LIMIT:g}x a full decode per image"
+            ],
+        )
+    ]
