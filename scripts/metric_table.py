@@ -2,6 +2,7 @@
 
     python scripts/metric_table.py           # print the tables
     python scripts/metric_table.py --check   # exit 1 unless README.md holds them
+    python scripts/metric_table.py --write   # write them into README.md
 
 Each table lies between a pair of the README's markers (``<!-- pixel metrics -->`` …
 ``<!-- /pixel metrics -->``); a test keeps them equal to the registry.
@@ -66,7 +67,15 @@ def readme_table(text: str, name: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 unless README.md holds them")
+    parser.add_argument("--write", action="store_true", help="write them into README.md")
     arguments = parser.parse_args(argv)
+    if arguments.write:
+        text = README.read_text(encoding="utf-8")
+        for name, table in TABLES.items():
+            old = readme_table(text, name)
+            text = text.replace(f"<!-- {name} -->\n{old}\n", f"<!-- {name} -->\n{table()}\n")
+        README.write_text(text, encoding="utf-8")
+        return 0
     if not arguments.check:
         for name, table in TABLES.items():
             print(f"<!-- {name} -->\n{table()}\n<!-- /{name} -->\n")

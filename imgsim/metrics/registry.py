@@ -214,6 +214,36 @@ for _metric in (
         "Share of reference images whose k-NN ball holds a generated image.",
     ),
     _set(
+        "mifid", "lower", 0, INF,
+        "Memorisation-informed FD (Bai et al. 2021, the Kaggle GAN competition): fd over the "
+        "memorisation distance, so that copying the reference is penalised.",
+    ),
+    _set(
+        "memorization", "higher", 0, 1,
+        "Mean nearest cosine distance 1 - abs(cos) of generated to reference images, 1 from "
+        "0.1 up (the competition's threshold): low when the generator copies.",
+    ),
+    _set(
+        "nn_accuracy", "neither", 0, 1,
+        "Leave-one-out 1-NN accuracy telling the sets apart (Lopez-Paz & Oquab 2017): 0.5 "
+        "when they match (equal sizes), 1 when disjoint, under 0.5 for copies.",
+    ),
+    _set(
+        "nn_accuracy_reference", "neither", 0, 1,
+        "nn_accuracy of the reference images alone: share whose nearest other image is a "
+        "reference image.",
+    ),
+    _set(
+        "nn_accuracy_generated", "neither", 0, 1,
+        "nn_accuracy of the generated images alone: share whose nearest other image is a "
+        "generated image.",
+    ),
+    _set(
+        "swd", "lower", 0, INF,
+        "Sliced Wasserstein-2 distance over 256 seeded random directions: a distribution "
+        "distance with no covariance, for any feature width.",
+    ),
+    _set(
         "alpha_precision", "higher", 0, 1,
         "Integrated α-precision (Alaa et al. 2022): do generated images land where the "
         "reference is dense? Fidelity, weighted by typicality.",

@@ -1,9 +1,10 @@
 """The functions of the set metrics in the registry: each takes the :class:`SetInputs`
 of one call and returns its value and notes.
 
-fd, kid and kid_std, precision, recall, density and coverage, and alpha_precision,
-beta_recall and authenticity come from four computations; :meth:`SetInputs.shared` runs
-each at most once per call, however many of its metrics are asked for.
+Metrics that share a computation (kid and kid_std; precision, recall, density and
+coverage; alpha_precision, beta_recall and authenticity; the three nn_accuracy values;
+fd and mifid) take it from :meth:`SetInputs.shared`, which runs each at most once per
+call, however many of its metrics are asked for.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from imgsim.metrics import sets
 
 if TYPE_CHECKING:
     from imgsim.metrics.alpha_beta import AlphaBeta
+    from imgsim.metrics.two_sample import NNAccuracy
 
 Matrix = NDArray[np.float64]
 SetValue = tuple[float, tuple[str, ...]]
@@ -66,6 +68,18 @@ class SetInputs:
 
         return self.shared("alpha_beta", lambda: alpha_beta(self.reference, self.generated))
 
+    def nn_accuracy(self) -> NNAccuracy:
+        """The leave-one-out 1-NN accuracies, from one search of the pooled sets."""
+        from imgsim.metrics.two_sample import nn_accuracy
+
+        return self.shared("nn_accuracy", lambda: nn_accuracy(self.reference, self.generated))
+
+    def memorization(self) -> float:
+        """The thresholded memorisation distance (the competition's direction)."""
+        from imgsim.metrics.memorization import memorization
+
+        return self.shared("memorization", lambda: memorization(self.reference, self.generated))
+
     def prdc(self) -> dict[str, float]:
         """Precision, recall, density and coverage."""
         return self.shared("prdc", lambda: sets.prdc(self.reference, self.generated, k=self.k))
@@ -73,9 +87,48 @@ class SetInputs:
 
 def fd(inputs: SetInputs) -> SetValue:
     """Fréchet distance between the Gaussians of the two sets, with its notes."""
+    return inputs.shared("fd", lambda: _frechet(inputs))
+
+
+def _frechet(inputs: SetInputs) -> SetValue:
     real = inputs.reference_gaussian or sets.Gaussian.fit(inputs.reference)
     result = sets.frechet_distance(real, sets.Gaussian.fit(inputs.generated))
     return result.value, tuple(result.notes)
+
+
+def mifid(inputs: SetInputs) -> SetValue:
+    """fd over the thresholded memorisation distance (the Kaggle competition's MiFID)."""
+    from imgsim.metrics.memorization import MIFID_CONSTANT
+
+    distance, notes = fd(inputs)
+    return distance / (inputs.memorization() + MIFID_CONSTANT), notes
+
+
+def memorization(inputs: SetInputs) -> SetValue:
+    """Mean nearest cosine distance of generated to reference vectors, 1 from epsilon up."""
+    return inputs.memorization(), ()
+
+
+def nn_accuracy(inputs: SetInputs) -> SetValue:
+    """Leave-one-out 1-NN accuracy over both sets (0.5: indistinguishable)."""
+    return inputs.nn_accuracy().overall, ()
+
+
+def nn_accuracy_reference(inputs: SetInputs) -> SetValue:
+    """Leave-one-out 1-NN accuracy of the reference vectors."""
+    return inputs.nn_accuracy().reference, ()
+
+
+def nn_accuracy_generated(inputs: SetInputs) -> SetValue:
+    """Leave-one-out 1-NN accuracy of the generated vectors."""
+    return inputs.nn_accuracy().generated, ()
+
+
+def swd(inputs: SetInputs) -> SetValue:
+    """Sliced Wasserstein-2 distance over seeded random directions."""
+    from imgsim.metrics.two_sample import swd
+
+    return swd(inputs.reference, inputs.generated, seed=inputs.seed), ()
 
 
 def kid(inputs: SetInputs) -> SetValue:
