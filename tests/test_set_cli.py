@@ -19,6 +19,7 @@ from conftest import CliResult, CliRunnerFn
 from set_support import ALL_SET_METRICS, build_image_sets, json_row
 
 import imgsim
+from imgsim.metrics.registry import SET_METRICS
 from imgsim.reference import ReferenceStats, SetOptions, SetScorer
 
 
@@ -220,8 +221,7 @@ def test_an_unknown_set_metric_exits_2(cli: CliRunnerFn, image_sets: Path) -> No
 
 def test_an_unknown_set_metric_lists_the_set_metrics(cli: CliRunnerFn, image_sets: Path) -> None:
     assert _unknown_set_metric(cli, image_sets).stderr == (
-        "imgsim: unknown set metric 'fid'; valid set metrics: "
-        "fd, kid, kid_std, precision, recall, density, coverage\n"
+        f"imgsim: unknown set metric 'fid'; valid set metrics: {', '.join(SET_METRICS)}\n"
     )
 
 
