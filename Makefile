@@ -27,6 +27,10 @@ demo: $(VENV)/.installed
 	$(BIN)/imgsim compare sample_images/generated sample_images/reference \
 		-m ssim --format csv --gate "ssim>=0.8" \
 		|| echo "--- exit status $$?: the gate failed, as a CI job would"
+	@echo "--- broken generations caught without a reference (exit 1 on purpose):"
+	$(BIN)/imgsim quality sample_images/generated sample_images/broken -m contrast,sharpness,noise \
+		--format csv --gate "contrast>=5" --gate "sharpness>=4" --gate "noise<=30" \
+		|| echo "--- exit status $$?: the gates caught the broken frames"
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
