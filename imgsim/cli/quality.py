@@ -44,7 +44,8 @@ PATH_KEYS = ("path",)
 
 
 @app.command(
-    epilog='Example: imgsim quality generated/ --gate "contrast>=8" --gate "sharpness>=20"'
+    epilog='Example: imgsim quality generated/ --gate "contrast>=5" --gate "sharpness>=4" '
+    '--gate "noise<=30"'
 )
 @handle_errors
 def quality(
@@ -63,8 +64,8 @@ def quality(
         typer.Option(
             "--gate",
             "-g",
-            help='Fail (exit 1) unless it holds, e.g. "contrast>=8" (every image), '
-            '"min(sharpness)>=20", "max(flat_fraction)<=0.5". Repeatable.',
+            help='Fail (exit 1) unless it holds, e.g. "contrast>=5" (every image), '
+            '"min(sharpness)>=4", "max(flat_fraction)<=0.9". Repeatable.',
         ),
     ] = None,
     fmt: FormatOption = None,
