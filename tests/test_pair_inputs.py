@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from authors_code.matlab import conv2_same, fspecial_average, rgb2gray
+from numpy.typing import NDArray
 from PIL import Image
 
 from imgsim.metrics.pair_inputs import (
@@ -116,3 +117,34 @@ def test_gray8_is_within_one_level_of_pillows_bt601_gray() -> None:
     pillow = np.asarray(Image.fromarray(image).convert("L"), dtype=np.int16)
 
     assert np.abs(gray8(image).astype(np.int16) - pillow).max() <= 1
+
+
+def colour_cube_slab(red: int) -> NDArray[np.uint8]:
+    """Every colour with the given red level, as a 256 x 256 RGB image."""
+    green, blue = np.meshgrid(np.arange(256), np.arange(256), indexing="ij")
+    slab = np.stack([np.full_like(green, red), green, blue], axis=-1)
+    return slab.astype(np.uint8)
+
+
+def test_gray8_is_matlab_rgb2gray_on_every_colour() -> None:
+    reds = np.arange(256, dtype=np.uint8)
+    cube = np.concatenate([colour_cube_slab(int(red)) for red in reds], axis=0)
+    chunks = np.split(cube, 16, axis=0)
+
+    mismatches = sum(np.count_nonzero(gray8(chunk) != rgb2gray(chunk)) for chunk in chunks)
+
+    assert mismatches == 0
+
+
+def test_gray8_reads_a_strided_view_as_its_copy() -> None:
+    image = np.random.default_rng(5).integers(0, 256, (60, 80, 3), dtype=np.uint8)
+    view = image[::2, ::3]
+
+    np.testing.assert_array_equal(gray8(view), rgb2gray(np.ascontiguousarray(view)))
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 3), (1, 9, 3), (9, 1, 3)])
+def test_gray8_of_a_thin_image_is_matlab_rgb2gray(shape: tuple[int, int, int]) -> None:
+    image = np.random.default_rng(sum(shape)).integers(0, 256, shape, dtype=np.uint8)
+
+    np.testing.assert_array_equal(gray8(image), rgb2gray(image))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import warnings
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -74,15 +75,43 @@ RGB2GRAY_WEIGHTS = (0.298936021293775, 0.587043074451121, 0.114020904255103)
 """MATLAB ``rgb2gray``'s weights: the first row of the inverse of the NTSC (YIQ) matrix."""
 
 
+GRAY8_TIE_MARGIN = 2.0**-12
+"""How far from a rounding tie (a level ``n + 0.5``) :func:`gray8`'s float32 fast path
+must be to round without the float64 check: over four times its error bound."""
+
+
 def gray8(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
     """MATLAB ``rgb2gray`` of an RGB image: BT.601 luma rounded half away from zero to
     8 bits; a gray image as it is. The no-reference metrics read it, so that values
-    published with MATLAB's code can be reproduced."""
+    published with MATLAB's code can be reproduced.
+
+    The value is that of the float64 sum ``w · (R, G, B)`` (:data:`RGB2GRAY_WEIGHTS`)
+    rounded, ``floor(v + 0.5)``, computed 8x faster as OpenCV's float32 weighted sum
+    ``v'``, rounded twice, ``n± = round(v' ± m)`` with the margin ``m`` =
+    :data:`GRAY8_TIE_MARGIN`. The error of ``v' ± m`` is at most ``e = 6.9e-5``:
+    ``2^-24 · 255`` from the float32 weights, ``3 · 2^-24 · 255`` from the sum in any
+    order (with or without FMA), ``2^-17`` from adding ``m``. Where ``n+ = n-``, ``v``
+    lies at least ``m - e`` (1.7e-4) inside ``(n - 0.5, n + 0.5)``, so that any float64
+    evaluation rounds it to ``n``; the others (about 0.05% of all colours, fewer in
+    photographs) are computed in float64. The nearest any of the 2^24 colours comes to
+    a tie in float64 is 4.6e-6, far above float64's rounding error, so the order of the
+    float64 sum does not matter either (the tests check every colour).
+    """
     if image.ndim == 2:
         return image
-    weights = np.array(RGB2GRAY_WEIGHTS, dtype=np.float64)
-    values = image.astype(np.float64) @ weights
-    return np.floor(values + 0.5).astype(np.uint8)
+    weights = np.array([RGB2GRAY_WEIGHTS], dtype=np.float64)
+    levels = cv2.transform(image.astype(np.float32), weights)
+    rounded_up = cv2.convertScaleAbs(levels, alpha=1.0, beta=GRAY8_TIE_MARGIN)
+    rounded_down = cv2.convertScaleAbs(levels, alpha=1.0, beta=-GRAY8_TIE_MARGIN)
+    gray = np.asarray(rounded_down, dtype=np.uint8).reshape(image.shape[:2])
+    near_tie = np.asarray(rounded_up).reshape(image.shape[:2]) != gray
+    # flatnonzero: np.nonzero of a 2-D mask takes 1.4 ms on a 1024 x 768 image.
+    flagged = np.flatnonzero(near_tie)
+    if flagged.size:
+        rows, columns = np.unravel_index(flagged, near_tie.shape)
+        values = image[rows, columns].astype(np.float64) @ weights[0]
+        gray[rows, columns] = np.floor(values + 0.5).astype(np.uint8)
+    return gray
 
 
 def luma(image: NDArray[np.uint8]) -> NDArray[np.float64]:
