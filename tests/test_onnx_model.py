@@ -132,6 +132,13 @@ def test_output_option_selects_the_pooled_output(two_outputs: Path, images: Imag
     assert_close(OnnxModel.load(two_outputs, "pooled").embed(images), expected)
 
 
+def test_random_images_of_random_sizes_embed_as_the_twin(nchw: Path) -> None:
+    rng = np.random.default_rng(7)
+    shapes = [(int(h), int(w), 3) for h, w in rng.integers(8, 200, size=(6, 2))]
+    noise = [rng.integers(0, 256, size=shape, dtype=np.uint8) for shape in shapes]
+    assert_close(OnnxModel.load(nchw).embed(noise), NET.features(reference_input(noise, SIZE)))
+
+
 def test_batch_size_that_does_not_divide_the_images(nchw: Path, images: Images) -> None:
     expected = NET.features(reference_input(images, SIZE))
     assert_close(OnnxModel.load(nchw).embed(images, batch_size=2), expected)
@@ -279,3 +286,15 @@ def test_without_onnxruntime_the_error_gives_the_install_command(
     monkeypatch.setitem(sys.modules, "onnxruntime", None)
     with pytest.raises(UsageError, match=re.escape("pip install 'imgsim[onnx]'")):
         OnnxModel.load(nchw)
+
+
+def test_image_that_is_not_rgb_uint8_names_its_index(nchw: Path, images: Images) -> None:
+    gray = images[0][:, :, 0]
+    with pytest.raises(ArgumentError, match=re.escape("images[1] must be an H x W x 3 uint8")):
+        OnnxModel.load(nchw).preprocess([images[0], gray])
+
+
+def test_batch_the_model_cannot_take_is_refused_naming_the_file(nchw: Path) -> None:
+    four_channels = np.zeros((1, 4, *SIZE), dtype=np.float32)
+    with pytest.raises(UsageError, match=f"{re.escape(str(nchw))}: onnxruntime could not run"):
+        OnnxModel.load(nchw).run(four_channels)

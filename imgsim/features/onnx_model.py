@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -169,8 +170,7 @@ class OnnxModel:
             raise ArgumentError(
                 f"{{}} must be at least 1, got {batch_size}", Argument("batch_size")
             )
-        fixed = self.input_shape[0]
-        step = fixed if isinstance(fixed, int) and fixed > 0 else batch_size
+        step = _fixed(self.input_shape[0]) or batch_size
         result = np.empty((len(images), self.dimension), dtype=np.float32)
         for start in range(0, len(images), step):
             chunk = images[start : start + step]
@@ -181,11 +181,17 @@ class OnnxModel:
         """The selected output of ``session.run`` on a preprocessed ``batch``, one
         flattened row per image."""
         count = len(batch)
-        fixed = self.input_shape[0]
-        if isinstance(fixed, int) and fixed > count:
+        fixed = _fixed(self.input_shape[0])
+        if fixed is not None and fixed > count:
             padding = np.zeros((fixed - count, *batch.shape[1:]), dtype=np.float32)
             batch = np.concatenate([batch, padding])
-        (values,) = self.session.run([self.output], {self.input_name: batch})
+        try:
+            (values,) = self.session.run([self.output], {self.input_name: batch})
+        except Exception as error:  # onnxruntime's own exception types are not exported
+            raise UsageError(
+                f"{self.path}: onnxruntime could not run the model on a batch of shape "
+                f"{batch.shape} ({_first_line(error)})"
+            ) from None
         values = np.asarray(values)
         if values.ndim == 0 or values.shape[0] != len(batch):
             raise UsageError(
@@ -199,8 +205,9 @@ class OnnxModel:
         a run on one blank image."""
         (entry,) = (item for item in self.session.get_outputs() if item.name == self.output)
         dims = tuple(entry.shape)[1:]
-        if dims and all(isinstance(dim, int) and dim > 0 for dim in dims):
-            return int(np.prod(dims))
+        sizes = [size for size in map(_fixed, dims) if size is not None]
+        if len(sizes) == len(dims):
+            return math.prod(sizes)
         height, width = self.preprocessing.size or (1, 1)
         blank = np.zeros((1, height, width, 3), dtype=np.uint8)
         return int(self.run(self.preprocess(list(blank))).shape[1])
@@ -218,12 +225,9 @@ def _session(runtime: ModuleType, content: bytes, path: Path, threads: int | Non
     try:
         return runtime.InferenceSession(content, options, providers=["CPUExecutionProvider"])
     except Exception as error:  # onnxruntime raises its own, unexported exception types
-        first_line = (
-            str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        )
         raise UsageError(
             f"{path}: not a valid ONNX model (empty, truncated or another kind of file; "
-            f"onnxruntime: {first_line})"
+            f"onnxruntime: {_first_line(error)})"
         ) from None
 
 
@@ -235,7 +239,7 @@ def _fit_to_input(
         channels, height, width = shape[1], shape[2], shape[3]
     else:
         height, width, channels = shape[1], shape[2], shape[3]
-    if isinstance(channels, int) and channels != 3:
+    if _fixed(channels) not in (None, 3):
         other = "NHWC" if preprocessing.layout == "NCHW" else "NCHW"
         raise UsageError(
             Wording(
@@ -244,7 +248,8 @@ def _fit_to_input(
                 Argument("layout", other),
             )
         )
-    fixed = (height, width) if isinstance(height, int) and isinstance(width, int) else None
+    fixed_height, fixed_width = _fixed(height), _fixed(width)
+    fixed = None if fixed_height is None or fixed_width is None else (fixed_height, fixed_width)
     if preprocessing.size is None:
         if fixed is None:
             raise UsageError(
@@ -256,7 +261,7 @@ def _fit_to_input(
             )
         return replace(preprocessing, size=fixed)
     for given, dim in zip(preprocessing.size, (height, width), strict=True):
-        if isinstance(dim, int) and dim != given:
+        if _fixed(dim) not in (None, given):
             raise UsageError(
                 Wording(
                     f"{_escape(path)}: input shape {_shape_text(shape)} fixes the size, "
@@ -270,6 +275,18 @@ def _fit_to_input(
 def _shape_text(shape: tuple[Dim, ...]) -> str:
     """``[batch, 3, 224, 224]``: dynamic dimensions by their name, or ``?``."""
     return "[" + ", ".join("?" if dim is None else str(dim) for dim in shape) + "]"
+
+
+def _fixed(dim: Dim) -> int | None:
+    """The size of a static dimension; ``None`` for a dynamic one (a name, ``None``, or
+    the -1 or 0 that some exporters write)."""
+    return dim if isinstance(dim, int) and dim > 0 else None
+
+
+def _first_line(error: Exception) -> str:
+    """The first line of ``error``'s message (onnxruntime's messages can go on for pages)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _escape(path: Path) -> str:

@@ -55,6 +55,8 @@ class OnnxPreprocessing:
     """What turns an RGB ``uint8`` image into one input of an ONNX model.
 
     Every field is part of what the features mean, so all of them belong in a store key.
+    Images are resized to ``size`` whatever their aspect ratio, as clean-fid and
+    pytorch-fid resize to 299 x 299.
     """
 
     size: tuple[int, int] | None = None
