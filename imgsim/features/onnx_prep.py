@@ -126,7 +126,9 @@ def resize_rgb(
 ) -> NDArray[np.float32]:
     """``image`` as float32 values 0…255 at ``size`` (height, width), by ``resize``.
 
-    An image that already has that size is converted, not resampled.
+    An image that already has that size is converted, not resampled: the time is saved
+    and no value changes (PIL and OpenCV return a same-size image as it is, so clean-fid,
+    which always calls PIL, gets the same numbers).
     """
     height, width = size
     if image.shape[:2] == (height, width):
