@@ -23,7 +23,13 @@ from skimage.util import img_as_float
 
 from imgsim.metrics.noref import blockiness, blur, sharpness
 from imgsim.metrics.noref import noise as noise_sigma
-from imgsim.metrics.noref_detail import NORMAL_QUARTILE, _db2_high_pass
+from imgsim.metrics.noref_detail import (
+    MEDIAN_SAMPLE,
+    NORMAL_QUARTILE,
+    _db2_diagonal,
+    _db2_high_pass,
+    _median_of_nonzero,
+)
 from imgsim.metrics.pair_inputs import gray8
 
 Image = NDArray[np.uint8]
@@ -233,3 +239,46 @@ def test_blur_of_any_image_is_cleanvisions(image: Image) -> None:
 def test_noise_of_any_image_is_scikit_images(image: Image) -> None:
     expected = estimate_sigma(image) if np.any(pywt.dwtn(image, "db2")["dd"]) else 0.0
     assert noise_sigma(image) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (5, 7), (8, 9), (31, 30), (97, 64)])
+def test_diagonal_band_of_gray_levels_is_pywavelets_bit_for_bit(shape: tuple[int, int]) -> None:
+    gray = np.random.default_rng(sum(shape)).integers(0, 256, shape).astype(np.uint8)
+    expected = pywt.dwtn(gray.astype(np.float64), "db2")["dd"]
+    assert np.array_equal(_db2_diagonal(gray), expected)
+
+
+@pytest.mark.parametrize("name", PHOTOS)
+def test_diagonal_band_of_a_photograph_is_pywavelets_bit_for_bit(
+    photos: dict[str, Image], name: str
+) -> None:
+    gray = gray8(photos[name])
+    expected = pywt.dwtn(gray.astype(np.float64), "db2")["dd"]
+    assert np.array_equal(_db2_diagonal(gray), expected)
+
+
+def numpy_median_of_nonzero(values: NDArray[np.float64]) -> float:
+    nonzero = values[values != 0]
+    return float(np.median(nonzero)) if nonzero.size else 0.0
+
+
+@pytest.mark.parametrize("zero_share", [0.0, 0.3, 0.7, 1.0])
+@pytest.mark.parametrize("size", [1, 2, 1000, 50_001, 200_000])
+def test_median_of_nonzero_is_numpys(zero_share: float, size: int) -> None:
+    rng = np.random.default_rng(size)
+    values = np.abs(rng.standard_normal(size))
+    values[rng.random(size) < zero_share] = 0.0
+    assert _median_of_nonzero(values) == numpy_median_of_nonzero(values)
+
+
+def test_median_of_nonzero_is_numpys_when_the_sample_misleads() -> None:
+    values = np.full(100_000, 0.5)
+    values[:: 100_000 // MEDIAN_SAMPLE] = np.linspace(
+        10.0, 20.0, values[:: 100_000 // MEDIAN_SAMPLE].size
+    )
+    assert _median_of_nonzero(values) == numpy_median_of_nonzero(values)
+
+
+def test_median_of_nonzero_of_repeated_levels_is_numpys() -> None:
+    values = np.random.default_rng(7).integers(0, 4, 100_000).astype(np.float64)
+    assert _median_of_nonzero(values) == numpy_median_of_nonzero(values)
