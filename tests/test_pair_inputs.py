@@ -148,3 +148,9 @@ def test_gray8_of_a_thin_image_is_matlab_rgb2gray(shape: tuple[int, int, int]) -
     image = np.random.default_rng(sum(shape)).integers(0, 256, shape, dtype=np.uint8)
 
     np.testing.assert_array_equal(gray8(image), rgb2gray(image))
+
+
+def test_gray8_of_an_image_of_several_row_strips_is_matlab_rgb2gray() -> None:
+    image = np.random.default_rng(6).integers(0, 256, (1000, 300, 3), dtype=np.uint8)
+
+    np.testing.assert_array_equal(gray8(image), rgb2gray(image))

@@ -77,7 +77,9 @@ RGB2GRAY_WEIGHTS = (0.298936021293775, 0.587043074451121, 0.114020904255103)
 
 GRAY8_TIE_MARGIN = 2.0**-12
 """How far from a rounding tie (a level ``n + 0.5``) :func:`gray8`'s float32 fast path
-must be to round without the float64 check: over four times its error bound."""
+must be to round without the float64 check: over three times its error bound."""
+GRAY8_STRIP_PIXELS = 1 << 17
+"""Pixels of each strip of rows that :func:`gray8` converts at a time (128 rows of 1024)."""
 
 
 def gray8(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
@@ -100,17 +102,23 @@ def gray8(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
     if image.ndim == 2:
         return image
     weights = np.array([RGB2GRAY_WEIGHTS], dtype=np.float64)
-    levels = cv2.transform(image.astype(np.float32), weights)
-    rounded_up = cv2.convertScaleAbs(levels, alpha=1.0, beta=GRAY8_TIE_MARGIN)
-    rounded_down = cv2.convertScaleAbs(levels, alpha=1.0, beta=-GRAY8_TIE_MARGIN)
-    gray = np.asarray(rounded_down, dtype=np.uint8).reshape(image.shape[:2])
-    near_tie = np.asarray(rounded_up).reshape(image.shape[:2]) != gray
+    rows, columns = image.shape[:2]
+    gray = np.empty((rows, columns), dtype=np.uint8)
+    rounded_up = np.empty_like(gray)
+    # Strips of rows: the float32 copy of a whole image is 12 bytes a pixel, and fresh
+    # memory costs more than the arithmetic (1.3 ms instead of 0.8 on 1024 x 768).
+    strip = max(1, GRAY8_STRIP_PIXELS // columns)
+    for top in range(0, rows, strip):
+        levels = cv2.transform(image[top : top + strip].astype(np.float32), weights)
+        levels = levels.reshape(-1, columns)
+        rounded_up[top : top + strip] = cv2.convertScaleAbs(levels, beta=GRAY8_TIE_MARGIN)
+        gray[top : top + strip] = cv2.convertScaleAbs(levels, beta=-GRAY8_TIE_MARGIN)
     # flatnonzero: np.nonzero of a 2-D mask takes 1.4 ms on a 1024 x 768 image.
-    flagged = np.flatnonzero(near_tie)
+    flagged = np.flatnonzero(rounded_up != gray)
     if flagged.size:
-        rows, columns = np.unravel_index(flagged, near_tie.shape)
-        values = image[rows, columns].astype(np.float64) @ weights[0]
-        gray[rows, columns] = np.floor(values + 0.5).astype(np.uint8)
+        near_rows, near_columns = np.unravel_index(flagged, gray.shape)
+        values = image[near_rows, near_columns].astype(np.float64) @ weights[0]
+        gray[near_rows, near_columns] = np.floor(values + 0.5).astype(np.uint8)
     return gray
 
 
