@@ -137,7 +137,10 @@ def blur(image: NDArray[np.uint8]) -> float:
     fixed-point bicubic filter and ``L = (19595 R + 38470 G + 7471 B + 2^15) >> 16``,
     not :func:`gray8`); the edge filter and statistics are computed here as Pillow's
     ``FIND_EDGES`` and ``ImageStat`` do. Pillow's shrinking of a 1024 x 768 RGB image is
-    most of this metric's cost (about 6 ms).
+    most of this metric's cost (4-5 ms, its horizontal pass: 65 taps per output). An
+    exact transcription of that pass (float32 block products of the split fixed-point
+    weights, all partial sums integers under 2^24) measured no faster, and its
+    ``reducing_gap`` shortcut changes the score (by up to 0.012 on 50 photographs).
 
     References
     ----------
