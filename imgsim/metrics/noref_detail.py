@@ -343,7 +343,8 @@ def noise(image: NDArray[np.uint8]) -> float:
             f"noise needs images of at least {DB2_TAPS}x{DB2_TAPS} pixels, "
             f"got {gray.shape[1]}x{gray.shape[0]}"
         )
-    magnitudes = np.abs(_db2_diagonal(gray))
+    diagonal = _db2_diagonal(gray)
+    magnitudes = np.abs(diagonal, out=diagonal)
     return _median_of_nonzero(magnitudes) / NORMAL_QUARTILE
 
 
