@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 from imgsim.decoding import DecodeGroup, decode_groups, group_by_decode
 from imgsim.errors import BadImage
 from imgsim.features import (
+    FEATURES,
     FeatureParams,
     FeatureSpec,
     check_params,
@@ -119,11 +120,14 @@ class _Plan:
 def _specs(names: Sequence[str]) -> list[FeatureSpec]:
     """The specs of features and of no-reference metrics (``imgsim quality``), by name,
     in order, without repeats; an unknown name lists the valid features."""
+    if all(name in FEATURES for name in names):
+        # Without a no-reference metric nothing of imgsim.metrics is imported: a process
+        # that has not imported OpenCV forks its workers (see WORKERS).
+        return resolve_features(names)
     from imgsim.metrics.noref_specs import measurement_specs
 
     measured = measurement_specs()
-    specs = [measured.get(name) or get_feature(name) for name in dict.fromkeys(names)]
-    return specs or resolve_features(names)  # no name at all: resolve_features says so
+    return [measured.get(name) or get_feature(name) for name in dict.fromkeys(names)]
 
 
 @functools.lru_cache(maxsize=16)
