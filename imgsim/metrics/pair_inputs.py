@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import warnings
 
-import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -99,6 +98,8 @@ def gray8(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
     a tie in float64 is 4.6e-6, far above float64's rounding error, so the order of the
     float64 sum does not matter either (the tests check every colour).
     """
+    import cv2  # on first use: a process that never imports OpenCV forks its workers
+
     if image.ndim == 2:
         return image
     weights = np.array([RGB2GRAY_WEIGHTS], dtype=np.float64)
