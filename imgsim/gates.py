@@ -238,3 +238,34 @@ def check_rows(
         values.observe(row)
         checker.observe(row)
     return checker.results()
+
+
+class GatedColumns:
+    """The score columns of a run's rows and the verdicts of its gates, as rows stream by:
+    what a job's rows add up to once they are drawn (a base of the jobs' runs)."""
+
+    def __init__(
+        self, columns: Sequence[str], gates: Sequence[Gate], run: Mapping[str, float] | None = None
+    ) -> None:
+        self.columns = list(columns)
+        """The score columns, in the order of the rows."""
+        self._values = ColumnValues(self.columns)
+        self._checker = GateChecker(gates, self._values, run)
+
+    def observe(self, row: Mapping[str, Any]) -> None:
+        """Count one scored row in the summary and the gates."""
+        self._values.observe(row)
+        self._checker.observe(row)
+
+    def summary(self) -> dict[str, dict[str, float | None]]:
+        """``mean``, ``min``, ``max`` and ``median`` of each column over the rows seen."""
+        return self._values.summary()
+
+    @property
+    def single_values(self) -> bool:
+        """Whether each column has at most one value (its aggregates are one number)."""
+        return self._values.most() <= 1
+
+    def verdicts(self) -> list[GateResult]:
+        """The verdict of each gate over the rows seen."""
+        return self._checker.results()

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from imgsim.errors import UsageError
-from imgsim.gates import ColumnValues, Gate, GateChecker, GateResult, parse_gates
+from imgsim.gates import Gate, GatedColumns, parse_gates
 from imgsim.pairs import CompareOptions, Pairing, PairResult, compare_pairs, pair_inputs
 
 if TYPE_CHECKING:
@@ -94,17 +94,15 @@ def compare_inputs(
     return PairComparison(pairing, options, list(gates))
 
 
-class PairComparison:
-    """The pairs of two inputs: their rows as they are scored, then what they add up to."""
+class PairComparison(GatedColumns):
+    """The pairs of two inputs: their rows as they are scored, then what they add up to
+    (summary and gates over the score columns, in the order the metrics were given)."""
 
     def __init__(self, pairing: Pairing, options: CompareOptions, gates: list[Gate]) -> None:
+        super().__init__(metric_columns(options), gates, {"unmatched": pairing.unmatched})
         self.pairing = pairing
         self.options = options
-        self.columns = metric_columns(options)
-        """The score columns, in the order the metrics were given."""
         self.counts = PairCounts()
-        self._values = ColumnValues(self.columns)
-        self._checker = GateChecker(gates, self._values, run={"unmatched": pairing.unmatched})
 
     @property
     def total(self) -> int:
@@ -157,19 +155,5 @@ class PairComparison:
                     "error": result.error,
                 }
                 if not result.unreadable:  # a partial row's missing values are left out of gates
-                    self._values.observe(row)
-                    self._checker.observe(row)
+                    self.observe(row)
                 yield row
-
-    def summary(self) -> dict[str, dict[str, float | None]]:
-        """``mean``, ``min``, ``max`` and ``median`` of each score column over the rows drawn."""
-        return self._values.summary()
-
-    @property
-    def single_values(self) -> bool:
-        """Whether each column has at most one value (its aggregates are one number)."""
-        return self._values.most() <= 1
-
-    def verdicts(self) -> list[GateResult]:
-        """The verdict of each gate over the rows drawn."""
-        return self._checker.results()

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from imgsim.gates import ColumnValues, Gate, GateChecker, GateResult, parse_gates
+from imgsim.gates import Gate, GatedColumns, parse_gates
 from imgsim.images import DEFAULT_MAX_PIXELS
 from imgsim.metrics.noref_entries import DEFAULT_QUALITY_METRICS
 from imgsim.metrics.registry import NO_REFERENCE_METRICS
@@ -74,16 +74,15 @@ def parse_quality_gates(texts: Sequence[str], options: QualityOptions) -> list[G
     return parse_gates(texts, options.columns)
 
 
-class QualityRun:
-    """The images of a run: their rows as they are measured, then what they add up to."""
+class QualityRun(GatedColumns):
+    """The images of a run: their rows as they are measured, then what they add up to
+    (summary and gates over the value columns)."""
 
     def __init__(self, files: list[Path], options: QualityOptions, gates: list[Gate]) -> None:
+        super().__init__(options.columns, gates)
         self.files = files
         self.options = options
-        self.columns = options.columns
         self.unreadable = 0
-        self._values = ColumnValues(self.columns)
-        self._checker = GateChecker(gates, self._values)
 
     @property
     def row_columns(self) -> list[str]:
@@ -127,19 +126,5 @@ class QualityRun:
                     "error": result.error,
                 }
                 if result.error is None:
-                    self._values.observe(row)
-                    self._checker.observe(row)
+                    self.observe(row)
                 yield row
-
-    def summary(self) -> dict[str, dict[str, float | None]]:
-        """``mean``, ``min``, ``max`` and ``median`` of each column over the rows drawn."""
-        return self._values.summary()
-
-    @property
-    def single_values(self) -> bool:
-        """Whether each column has at most one value (its aggregates are one number)."""
-        return self._values.most() <= 1
-
-    def verdicts(self) -> list[GateResult]:
-        """The verdict of each gate over the rows drawn."""
-        return self._checker.results()
