@@ -1,6 +1,6 @@
-"""The set metrics of issue 16 through the registry: ``score_sets`` (behind ``compare
---set`` and ``SetScorer``) gives each metric's function on the same vectors, gates read
-them, and ``compare --set`` takes their names.
+"""The two-sample, memorisation and α/β set metrics through the registry: ``score_sets``
+(behind ``compare --set`` and ``SetScorer``) gives each metric's function on the same
+vectors, gates read them, and ``compare --set`` takes their names.
 
 The functions themselves are tested against their references in tests/test_memorization.py,
 tests/test_two_sample.py and tests/test_alpha_beta.py.

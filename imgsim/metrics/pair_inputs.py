@@ -11,7 +11,8 @@ The conventions are fixed so that published values can be reproduced:
 - a metric defined on colour reads :func:`rgb`, which copies a gray image to three
   channels;
 - a no-reference metric defined on gray images reads :func:`gray8`, MATLAB's
-  ``rgb2gray`` (rounded to 8 bits), as the issue of published values asks;
+  ``rgb2gray`` (rounded to 8 bits), so that values published with MATLAB's code can
+  be reproduced;
 - :func:`matlab_downsample` is the authors' ``conv2(x, fspecial('average', F),
   'same')`` followed by ``x(1:F:end, 1:F:end)``, which FSIM, VSI, SR-SIM, MDSI and GMSD
   apply before they score.
