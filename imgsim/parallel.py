@@ -161,6 +161,20 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
             process.join()
 
 
+def _end_with(main: int) -> None:
+    """End this process as soon as the process ``main`` is gone."""
+    import time
+
+    while True:
+        time.sleep(_WATCH_SECONDS)
+        try:
+            os.kill(main, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:  # another user's process has taken the number: gone too
+            os._exit(1)
+
+
 def _is_ready(future: Future[list[Result]] | None) -> bool:
     return future is None or future.done()
 
@@ -188,7 +202,7 @@ def _start_pool(workers: int, setup: WorkerSetup) -> ProcessPoolExecutor:
         max_workers=workers,
         mp_context=_pool_context(setup),
         initializer=_init_worker,
-        initargs=(setup.initializer,),
+        initargs=(setup.initializer, os.getpid()),
     )
 
 
@@ -221,20 +235,32 @@ def _pool_context(setup: WorkerSetup) -> BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def _init_worker(initializer: Callable[[], None] | None) -> None:
-    _follow_the_main_process()
+def _init_worker(initializer: Callable[[], None] | None, main: int) -> None:
+    _follow_the_main_process(main)
     if initializer is not None:
         initializer()
 
 
-def _follow_the_main_process() -> None:
+_WATCH_SECONDS = 0.25
+"""How often a worker started by a fork server checks that the main process is alive."""
+
+
+def _follow_the_main_process(main: int) -> None:
     """Leave interruptions to the main process, and never outlive it.
 
     A forked worker inherits the command line's signal handlers: Ctrl-C (sent to the
     whole process group) is ignored here, since the main process stops the workers
     itself; SIGTERM ends a worker at once. If the main process dies without that
-    (SIGKILL), Linux sends its workers SIGKILL too.
+    (SIGKILL), Linux sends its workers SIGKILL too. A worker that a fork server started
+    is the fork server's child, which outlives the main process (each worker holds the
+    fork server open): it watches the main process itself and ends when it is gone, so
+    that a worker started while the main process was being interrupted is not left
+    waiting for work forever.
     """
+    if os.getppid() != main:
+        import threading
+
+        threading.Thread(target=_end_with, args=(main,), daemon=True).start()
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
