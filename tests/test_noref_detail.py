@@ -23,7 +23,7 @@ from skimage.util import img_as_float
 
 from imgsim.metrics.noref import blockiness, blur, sharpness
 from imgsim.metrics.noref import noise as noise_sigma
-from imgsim.metrics.noref_detail import (
+from imgsim.metrics.noref_noise import (
     MEDIAN_SAMPLE,
     NORMAL_QUARTILE,
     _db2_diagonal,

@@ -5,12 +5,13 @@ a reference.
 
 The levels (brightness, contrast, colourfulness, entropy, flat blocks) live in
 :mod:`imgsim.metrics.noref_levels`, the fine-detail measures (sharpness, blur,
-noise, blockiness) in :mod:`imgsim.metrics.noref_detail`.
+blockiness) in :mod:`imgsim.metrics.noref_detail`, the noise estimate in
+:mod:`imgsim.metrics.noref_noise`.
 """
 
 from __future__ import annotations
 
-from imgsim.metrics.noref_detail import blockiness, blur, noise, sharpness
+from imgsim.metrics.noref_detail import blockiness, blur, sharpness
 from imgsim.metrics.noref_levels import (
     Brightness,
     brightness,
@@ -19,6 +20,7 @@ from imgsim.metrics.noref_levels import (
     entropy,
     flat_fraction,
 )
+from imgsim.metrics.noref_noise import noise
 
 __all__ = [
     "Brightness",
