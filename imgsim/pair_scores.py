@@ -17,7 +17,7 @@ from imgsim.errors import Argument, ArgumentError, Wording
 from imgsim.features import FeatureParams, get_feature
 from imgsim.images import resize_antialiased
 from imgsim.metrics import PIXEL_METRICS, PairMetric
-from imgsim.metrics.noref_specs import measurement_values
+from imgsim.metrics.noref_specs import measurement_values, stored_outputs
 from imgsim.metrics.registry import NO_REFERENCE_METRICS, option_readers
 
 Value = float | int | None
@@ -57,11 +57,11 @@ def score_images(
     Feature metrics are computed from these pixels (the in-memory API); files are
     scored by :func:`score_pair`, whose features are those ``extract`` computes.
     A pixel metric that cannot be computed raises :class:`SizeMismatch` or
-    :class:`ImagesTooSmall`.
+    :class:`ImagesTooSmall`. The caller checks ``crop_border`` against the metrics first
+    (:func:`check_crop_border`), as ``imgsim.compare`` does before it decodes anything.
     """
     if image_a.shape != image_b.shape and not resize and any(m.kind == "pixels" for m in metrics):
         raise SizeMismatch(_size_text(image_a), _size_text(image_b))
-    check_crop_border(crop_border, metrics)
     values, notes, missing = pixel_scores(image_a, image_b, metrics, resize, crop_border)
     if missing:
         raise next(iter(missing.values()))
@@ -175,11 +175,13 @@ def _one_image_values(
     metric: PairMetric, values_a: NDArray[np.generic], values_b: NDArray[np.generic]
 ) -> dict[str, Value]:
     """A no-reference metric's float32 values of both images, by ``a:NAME``/``b:NAME``
-    column, each written with the shortest decimal that gives it back."""
+    column (in the order of :attr:`PairMetric.columns`)."""
+    entry = NO_REFERENCE_METRICS[metric.name]
+    a, b = stored_outputs(entry, values_a), stored_outputs(entry, values_b)
     return {
-        f"{side}:{output}": float(str(np.float32(values[index])))
-        for index, output in enumerate(metric.outputs)
-        for side, values in (("a", values_a), ("b", values_b))
+        f"{side}:{name}": values[name]
+        for name in entry.outputs
+        for side, values in (("a", a), ("b", b))
     }
 
 

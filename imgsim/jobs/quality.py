@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from imgsim.gates import Gate, GatedColumns, parse_gates
 from imgsim.images import DEFAULT_MAX_PIXELS
 from imgsim.metrics.noref_entries import DEFAULT_QUALITY_METRICS
@@ -51,13 +49,16 @@ class QualityOptions:
 
 def measured_values(result: ImageResult, metrics: Sequence[str]) -> dict[str, float | None]:
     """The values of each metric's outputs for one image, by column (``None``: unread)."""
+    from imgsim.metrics.noref_specs import stored_outputs
+
     values: dict[str, float | None] = {}
     for name in metrics:
-        outputs = NO_REFERENCE_METRICS[name].outputs
+        metric = NO_REFERENCE_METRICS[name]
         stored = result.features.get(name)
-        for index, column in enumerate(outputs):
-            # float32 as stored, written with the shortest decimal that gives it back.
-            values[column] = None if stored is None else float(str(np.float32(stored[index])))
+        if stored is None:
+            values.update(dict.fromkeys(metric.outputs))
+        else:
+            values.update(stored_outputs(metric, stored))
     return values
 
 
@@ -82,7 +83,6 @@ class QualityRun(GatedColumns):
         super().__init__(options.columns, gates)
         self.files = files
         self.options = options
-        self.unreadable = 0
 
     @property
     def row_columns(self) -> list[str]:
@@ -114,10 +114,8 @@ class QualityRun(GatedColumns):
             for result in results:
                 if on_result is not None:
                     on_result(result)
-                if result.error is not None:
-                    self.unreadable += 1
-                    if skip_bad:
-                        continue
+                if result.error is not None and skip_bad:
+                    continue
                 row = {
                     "path": str(result.path),
                     "width": result.width,

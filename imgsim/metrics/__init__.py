@@ -49,17 +49,15 @@ class PairMetric:
     """Pixel metric name, feature name, or ``sift``."""
     distance: str | None = None
     higher_is_better: bool = True
-    outputs: tuple[str, ...] = ()
-    """A no-reference metric's values (``brightness``, ``brightness_p5``, …), each shown
-    for both images of a pair."""
 
     @property
     def columns(self) -> tuple[str, ...]:
         """The output columns: the name as typed; ``a:NAME`` and ``b:NAME`` for each value
-        of a no-reference metric."""
+        of a no-reference metric (``brightness``, ``brightness_p5``, …)."""
         if self.kind != "no-reference":
             return (self.column,)
-        return tuple(f"{side}:{output}" for output in self.outputs for side in ("a", "b"))
+        outputs = NO_REFERENCE_METRICS[self.name].outputs
+        return tuple(f"{side}:{output}" for output in outputs for side in ("a", "b"))
 
 
 def parse_pair_metric(text: str) -> PairMetric:
@@ -72,10 +70,7 @@ def parse_pair_metric(text: str) -> PairMetric:
         return PairMetric(text, "pixels", name, higher_is_better=metric.higher_is_better)
     if name in NO_REFERENCE_METRICS and not distance_name:
         metric = NO_REFERENCE_METRICS[name]
-        return PairMetric(
-            text, "no-reference", name, higher_is_better=metric.higher_is_better,
-            outputs=metric.outputs,
-        )  # fmt: skip
+        return PairMetric(text, "no-reference", name, higher_is_better=metric.higher_is_better)
     if name in KEYPOINT_METRICS and not distance_name:
         metric = KEYPOINT_METRICS[name]
         return PairMetric(text, "keypoints", name, higher_is_better=metric.higher_is_better)

@@ -30,6 +30,14 @@ def measurement_values(metric: Metric, image: NDArray[np.uint8]) -> tuple[float,
     return tuple(float(v) for v in value) if isinstance(value, tuple) else (float(value),)
 
 
+def stored_outputs(metric: Metric, stored: NDArray[np.generic]) -> dict[str, float]:
+    """A metric's stored float32 values by output name, each written with the shortest
+    decimal that gives it back."""
+    return {
+        output: float(str(np.float32(stored[index]))) for index, output in enumerate(metric.outputs)
+    }
+
+
 class _LastGray:
     """MATLAB ``rgb2gray`` of the last image the engine measured, so that the metrics of
     one image share one conversion (each computes it from an RGB image otherwise). The
