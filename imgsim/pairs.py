@@ -46,7 +46,7 @@ from imgsim.parallel import ordered_map
 if TYPE_CHECKING:
     from imgsim.store import FeatureStore, StoreReader
 
-_FROM_ENGINE = ("feature", "no-reference")
+FROM_ENGINE = ("feature", "no-reference")
 """The kinds of metric whose values the engine computes from each file (and stores)."""
 
 
@@ -224,7 +224,7 @@ def _reasons(a: Path, b: Path, missing: Mapping[str, PixelProblem]) -> list[str]
 
 def _feature_options(options: CompareOptions) -> ExtractOptions | None:
     """How ``extract`` would compute the features the metrics need (``None``: no features)."""
-    names = tuple(dict.fromkeys(m.name for m in options.metrics if m.kind in _FROM_ENGINE))
+    names = tuple(dict.fromkeys(m.name for m in options.metrics if m.kind in FROM_ENGINE))
     if not names:
         return None
     return ExtractOptions(features=names, params=options.params, max_pixels=options.max_pixels)

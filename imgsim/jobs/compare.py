@@ -19,7 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 from imgsim.errors import UsageError
 from imgsim.gates import Gate, GatedColumns, parse_gates
-from imgsim.pairs import CompareOptions, Pairing, PairResult, compare_pairs, pair_inputs
+from imgsim.pairs import (
+    FROM_ENGINE,
+    CompareOptions,
+    Pairing,
+    PairResult,
+    compare_pairs,
+    pair_inputs,
+)
 
 if TYPE_CHECKING:
     from imgsim.engine import ProgressCallback
@@ -112,7 +119,7 @@ class PairComparison(GatedColumns):
     @property
     def uses_features(self) -> bool:
         """Whether any metric compares features (and a feature store would serve it)."""
-        return any(metric.kind in ("feature", "no-reference") for metric in self.options.metrics)
+        return any(metric.kind in FROM_ENGINE for metric in self.options.metrics)
 
     @property
     def row_columns(self) -> list[str]:
