@@ -11,27 +11,16 @@
 from __future__ import annotations
 
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from harness import Result, run_timed, speedup
+from harness import Result, fastest, run_timed, speedup
 from PIL import Image
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / ".data" / "compare"
 PAIRS = 500
 REPEAT = 5
-
-
-def _best(action: Callable[[], object], repeat: int = REPEAT) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def _photo(size: int) -> np.ndarray:
@@ -54,8 +43,8 @@ def ssim_against_skimage() -> Result:
 
     a = _photo(512)
     b = _blurred(a)
-    ours = _best(lambda: imgsim.ssim(a, b), 10)
-    reference = _best(
+    ours = fastest(lambda: imgsim.ssim(a, b), 10)
+    reference = fastest(
         lambda: structural_similarity(
             a, b, gaussian_weights=True, sigma=1.5, use_sample_covariance=False,
             data_range=255, channel_axis=-1,

@@ -24,14 +24,14 @@ resized to 256 x 256 with OpenCV's area filter, then its Pillow luma.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TypeVar
 
 import corpus
 import cv2
 import numpy as np
-from harness import BenchmarkError, Result, format_seconds, run_imgsim, speedup
+from harness import BenchmarkError, Result, fastest_call, format_seconds, run_imgsim, speedup
 from numpy.typing import NDArray
 
 from imgsim.defaults import DEFAULT_MAX_PIXELS, DEFAULT_WORK_SIZE
@@ -135,8 +135,8 @@ def from_the_file(photos: Sequence[Path]) -> Result:
             _working_features(path)
 
     ours()  # imports, kernel spectra, the HOG table
-    imgsim_seconds, _ = _best_of(3, ours)
-    reference_seconds, _ = _best_of(3, full_decode)
+    imgsim_seconds, _ = fastest_call(ours, 3)
+    reference_seconds, _ = fastest_call(full_decode, 3)
     count = len(photos)
     return speedup(
         "working-image features from the file vs a full decode",
@@ -184,8 +184,8 @@ def against_skimage(working: NDArray[np.uint8], source: str) -> Result:
         feature.hog(gray, 9, (cell, cell), (2, 2), block_norm="L2-Hys")
 
     extract_one(working, specs, params)
-    imgsim_seconds, _ = _best_of(IMGSIM_REPEAT, lambda: extract_one(working, specs, params))
-    reference_seconds, _ = _best_of(REFERENCE_REPEAT, reference)
+    imgsim_seconds, _ = fastest_call(lambda: extract_one(working, specs, params), IMGSIM_REPEAT)
+    reference_seconds, _ = fastest_call(reference, REFERENCE_REPEAT)
     return speedup(
         "working-image features vs scikit-image",
         imgsim_seconds=imgsim_seconds,
@@ -214,13 +214,13 @@ def gabor_bank(gray: NDArray[np.uint8], source: str) -> Result:
     start = time.perf_counter()
     gabor_responses(gray)  # once per process: scipy.fft's import and the kernel spectra
     first_call = time.perf_counter() - start
-    imgsim_seconds, ours = _best_of(IMGSIM_REPEAT, lambda: gabor_responses(gray))
-    reference_seconds, theirs = _best_of(REFERENCE_REPEAT, reference)
+    imgsim_seconds, ours = fastest_call(lambda: gabor_responses(gray), IMGSIM_REPEAT)
+    reference_seconds, theirs = fastest_call(reference, REFERENCE_REPEAT)
     worst = max(
         max(float(np.abs(ours[k].real - real).max()), float(np.abs(ours[k].imag - imag).max()))
         for k, (real, imag) in enumerate(theirs)
     )
-    feature_seconds, _ = _best_of(IMGSIM_REPEAT, lambda: gabor_features(gray))
+    feature_seconds, _ = fastest_call(lambda: gabor_features(gray), IMGSIM_REPEAT)
     return speedup(
         f"gabor bank, 24 filters, {gray.shape[1]}x{gray.shape[0]}",
         imgsim_seconds=imgsim_seconds,
@@ -239,14 +239,3 @@ def gabor_bank(gray: NDArray[np.uint8], source: str) -> Result:
             f"same result: largest difference of a real or imaginary part {worst:.1e}",
         ),
     )
-
-
-def _best_of(repeat: int, work: Callable[[], T]) -> tuple[float, T]:
-    """The shortest of ``repeat`` timed calls of ``work``, and the last call's value."""
-    times: list[float] = []
-    values: list[T] = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        values.append(work())
-        times.append(time.perf_counter() - start)
-    return min(times), values[-1]

@@ -16,34 +16,20 @@ fastest of at least 5 runs and half a second of runs each:
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from bench_compare import _pair_folders, _photo
-from harness import Result, run_timed, speedup
+from harness import Result, fastest, run_timed, speedup
 
 REPEAT = 5
 SPAN = 0.5
-MAX_RUNS = 200
 SSIM_MULTIPLE = 6.0
 SEWAR_SPEEDUP = 10.0
 
 Image = np.ndarray
-
-
-def _best(action: Callable[[], object], repeat: int = REPEAT) -> float:
-    """The fastest of at least ``repeat`` runs, going on for at least :data:`SPAN` s: the
-    metrics that take a millisecond get enough runs for their minimum to settle."""
-    best, spent, runs = float("inf"), 0.0, 0
-    while runs < repeat or (spent < SPAN and runs < MAX_RUNS):
-        start = time.perf_counter()
-        action()
-        taken = time.perf_counter() - start
-        best, spent, runs = min(best, taken), spent + taken, runs + 1
-    return best
 
 
 def _pair() -> tuple[Image, Image]:
@@ -79,7 +65,7 @@ def against_sewar(judged: Image, reference: Image, seconds: dict[str, float]) ->
     """Each metric sewar has: imgsim's time against sewar's."""
     results = []
     for name, call in _sewar_calls(judged, reference).items():
-        sewar_seconds = _best(call, 3)
+        sewar_seconds = fastest(call, 3, span=SPAN)
         results.append(
             speedup(
                 f"{name} 512x512 RGB vs sewar",
@@ -134,7 +120,7 @@ def run() -> list[Result]:
 
     judged, reference = _pair()
     seconds = {
-        name: _best(lambda metric=metric: metric.function(judged, reference))
+        name: fastest(lambda metric=metric: metric.function(judged, reference), REPEAT, span=SPAN)
         for name, metric in PIXEL_METRICS.items()
     }
     return [

@@ -9,11 +9,10 @@ image, a ratio of at least 1/3).
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
-from harness import Result, speedup
+from harness import Result, fastest, speedup
 from PIL import Image
 
 HERE = Path(__file__).resolve().parent
@@ -43,16 +42,6 @@ def _photos() -> list[Path]:
     return paths
 
 
-def _best(action: object) -> float:
-    assert callable(action)
-    best = float("inf")
-    for _ in range(REPEAT):
-        start = time.perf_counter()
-        action()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 def _decode_all(paths: list[Path]) -> None:
     for path in paths:
         with Image.open(path) as image:
@@ -70,8 +59,8 @@ def run() -> list[Result]:
     """The quality benchmark."""
     paths = _photos()
     _quality_all(paths[:2])  # imports and first-call costs out of the timing
-    ours = _best(lambda: _quality_all(paths)) / len(paths)
-    reference = _best(lambda: _decode_all(paths)) / len(paths)
+    ours = fastest(lambda: _quality_all(paths), REPEAT) / len(paths)
+    reference = fastest(lambda: _decode_all(paths), REPEAT) / len(paths)
     return [
         speedup(
             f"quality, all but piqe, {SIZE[0]}x{SIZE[1]} JPEG vs Pillow decode",

@@ -16,12 +16,9 @@ runs on every core, as imgsim does. The BLAS and its kernel are named in the det
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Callable
-from typing import Any
 
 import numpy as np
-from harness import BenchmarkError, Result, speedup
+from harness import BenchmarkError, Result, fastest_call, speedup
 
 REPEAT = 2
 SIZE = 10_000
@@ -31,15 +28,6 @@ DIMENSION = 512
 def run() -> list[Result]:
     """The two set-metric benchmarks."""
     return [nn_accuracy_search(), mifid_search()]
-
-
-def _best(function: Callable[[], Any], repeat: int = REPEAT) -> tuple[float, Any]:
-    best, value = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        value = function()
-        best = min(best, time.perf_counter() - start)
-    return best, value
 
 
 def _sets(seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -81,8 +69,8 @@ def nn_accuracy_search() -> Result:
         is_generated = rows >= SIZE
         return float((is_generated[nearest] == is_generated).mean())
 
-    reference_seconds, reference_accuracy = _best(bare)
-    imgsim_seconds, result = _best(lambda: nn_accuracy(reference, generated))
+    reference_seconds, reference_accuracy = fastest_call(bare, REPEAT)
+    imgsim_seconds, result = fastest_call(lambda: nn_accuracy(reference, generated), REPEAT)
     if abs(result.overall - reference_accuracy) > 1e-3:
         raise BenchmarkError(
             f"nn_accuracy {result.overall} differs from faiss's {reference_accuracy}"
@@ -121,8 +109,8 @@ def mifid_search() -> Result:
         largest = np.maximum(best[:SIZE, 0], best[SIZE:, 0])
         return float((1.0 - largest).mean())
 
-    reference_seconds, reference_distance = _best(bare)
-    imgsim_seconds, _ = _best(lambda: mifid(reference, generated))
+    reference_seconds, reference_distance = fastest_call(bare, REPEAT)
+    imgsim_seconds, _ = fastest_call(lambda: mifid(reference, generated), REPEAT)
     distance = memorization(reference, generated, epsilon=None)
     if abs(distance - reference_distance) > 1e-5:
         raise BenchmarkError(
