@@ -211,4 +211,4 @@ def test_invalid_options_name_the_argument(
 ) -> None:
     path = NET.save(tmp_path / "bad.onnx", ["N", 3, 32, 32])
     with pytest.raises(ValueError, match=f"^{argument} must"):
-        export_onnx.add_metadata(path, **options)  # type: ignore[arg-type]
+        export_onnx.add_metadata(path, **options)

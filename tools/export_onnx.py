@@ -332,8 +332,8 @@ def _require(modules: Sequence[str], purpose: str, pip: str) -> list[Any]:
     for name in modules:
         try:
             imported.append(importlib.import_module(name))
-        except ImportError:
-            package = name.split(".")[0]
+        except ImportError as error:
+            package = (error.name or name).split(".")[0]
             message = f"{purpose} needs {package}, which is not installed: {pip}"
             raise MissingPackage(message) from None
     return imported
