@@ -91,8 +91,10 @@ def test_export_without_torch_gives_the_pip_line(
     )
 
 
-def test_dinov2_size_not_a_multiple_of_14_is_a_usage_error() -> None:
-    assert _run("dinov2", "out.onnx", "--size", "225").returncode == 2
+def test_dinov2_size_not_a_multiple_of_14_is_refused_before_any_import() -> None:
+    assert _run("dinov2", "out.onnx", "--size", "225").stderr.endswith(
+        "error: --size must be a multiple of 14 (DINOv2's patch), got 225\n"
+    )
 
 
 # --- add_metadata read back by imgsim ------------------------------------------------------
