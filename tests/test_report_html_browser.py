@@ -64,7 +64,12 @@ def _open(browser: Any, path: Path, *, javascript: bool = True) -> Iterator[Load
     page.on("console", lambda m: loaded.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda error: loaded.errors.append(str(error)))
     page.on("request", lambda request: loaded.requests.append(request.url))
-    page.on("dialog", lambda dialog: (loaded.dialogs.append(dialog.message), dialog.dismiss()))
+
+    def on_dialog(dialog: Any) -> None:
+        loaded.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     page.goto(loaded.url, wait_until="load")
     yield loaded
     context.close()
