@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from imgsim.decoding import features_of_pixels
+from imgsim.embedding import embedded
 from imgsim.engine import ExtractOptions, extract_file
 from imgsim.errors import BadImage
 from imgsim.features import FeatureParams, check_params, get_feature
@@ -135,7 +136,8 @@ def _features(
     result = extract_file(Path(image), ExtractOptions(features=features, params=params))
     if result.error is not None:
         raise BadImage(image, result.error)
-    return result.features
+    specs = [get_feature(feature) for feature in features]
+    return embedded([result], specs, params, threads=None)[0].features
 
 
 def _pixels(image: ImageLike, name: str) -> NDArray[np.uint8]:

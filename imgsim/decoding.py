@@ -247,18 +247,30 @@ def features_of_pixels(
     """The features of an in-memory upright RGB image, each from the pixels its decode of a
     file would give (longer side at most ``params.size``, luma, the working image), so
     that an array and a PNG of it give the same values."""
+    return features_of_arrays([pixels], specs, params)[0]
+
+
+def features_of_arrays(
+    images: Sequence[NDArray[np.uint8]], specs: Iterable[FeatureSpec], params: FeatureParams
+) -> list[dict[str, NDArray[np.generic]]]:
+    """:func:`features_of_pixels` of several images, model features in one batch."""
+    from imgsim.embedding import embed_rows
+
     specs = list(specs)
-    features: dict[str, NDArray[np.generic]] = {}
-    height, width = pixels.shape[:2]
-    for group in group_by_decode(specs, params):
-        decode = group.decode
-        image = luma(pixels) if decode.gray else pixels
-        target = target_size(width, height, decode.max_side)
-        if target is not None:
-            image = resize_antialiased(image, target)
-        prepared = framed(DecodedImage(image, width, height), decode)
-        features |= extract_one(prepared.pixels, group.specs, params, reduced=prepared.reduced)
-    return {spec.name: features[spec.name] for spec in specs}
+    rows: list[dict[str, NDArray[np.generic]]] = []
+    for pixels in images:
+        values: dict[str, NDArray[np.generic]] = {}
+        height, width = pixels.shape[:2]
+        for group in group_by_decode(specs, params):
+            decode = group.decode
+            image = luma(pixels) if decode.gray else pixels
+            target = target_size(width, height, decode.max_side)
+            if target is not None:
+                image = resize_antialiased(image, target)
+            prepared = framed(DecodedImage(image, width, height), decode)
+            values |= extract_one(prepared.pixels, group.specs, params, reduced=prepared.reduced)
+        rows.append(values)
+    return embed_rows(rows, specs, params, threads=None)
 
 
 def working_image(pixels: NDArray[np.uint8], params: FeatureParams) -> NDArray[np.uint8]:

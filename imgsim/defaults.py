@@ -32,3 +32,5 @@ DEFAULT_GLCM_LEVELS = 32
 """Grey levels the co-occurrence matrix of ``glcm`` counts."""
 DEFAULT_SEGMENTS = 8
 """Most segments ``crop_resistant`` hashes (the largest ones)."""
+DEFAULT_BATCH_SIZE = 32
+"""Images per run of an ``onnx:`` model (``--batch-size``)."""

@@ -16,12 +16,13 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from imgsim.decoding import DecodeGroup, decode_groups, group_by_decode
+from imgsim.embedding import in_batches, model_specs, split_inputs
 from imgsim.errors import BadImage
 from imgsim.features import (
     FEATURES,
@@ -30,6 +31,7 @@ from imgsim.features import (
     check_params,
     extract_one,
     get_feature,
+    is_model_feature,
     resolve_features,
 )
 from imgsim.images import DEFAULT_MAX_PIXELS, too_many_pixels
@@ -58,7 +60,8 @@ WORKERS = WorkerSetup(
     # A forked child can inherit OpenCV's thread pool in a locked state and hang, but
     # only once a multi-threaded cv2 call has run in this process: a process that has
     # not imported cv2 forks its workers, any other starts them from a fork server.
-    unforkable_after=("cv2",),
+    # So does one that has loaded an ONNX model, whose runtime keeps a thread pool too.
+    unforkable_after=("cv2", "onnxruntime"),
     initializer=_init_worker,
 )
 """How the workers of the pipeline start (feature extraction and pair scoring alike)."""
@@ -88,6 +91,9 @@ class ImageResult:
     """The file as it was read (for the store; ``None`` without a store)."""
     digest: bytes | None = None
     """Digest of the file's bytes (for the store; ``None`` without a store)."""
+    inputs: dict[str, NDArray[np.generic]] = field(default_factory=dict)
+    """Model features still to compute: each one's model input, by feature name
+    (:mod:`imgsim.embedding` replaces them with the embeddings)."""
 
 
 @dataclass(frozen=True)
@@ -120,7 +126,7 @@ class _Plan:
 def _specs(names: Sequence[str]) -> list[FeatureSpec]:
     """The specs of features and of no-reference metrics (``imgsim quality``), by name,
     in order, without repeats; an unknown name lists the valid features."""
-    if all(name in FEATURES for name in names):
+    if all(name in FEATURES or is_model_feature(name) for name in names):
         # Without a no-reference metric nothing of imgsim.metrics is imported: a process
         # that has not imported OpenCV forks its workers (see WORKERS).
         return resolve_features(names)
@@ -172,16 +178,20 @@ def extract_file(
         decoded = decode_groups(path, plan.groups, max_pixels=options.max_pixels, data=data)
     except BadImage as error:
         return ImageResult(path=path, error=error.reason)
-    features: dict[str, NDArray[np.generic]] = {}
+    values: dict[str, NDArray[np.generic]] = {}
     for group, image in zip(plan.groups, decoded, strict=True):
-        features |= extract_one(image.pixels, group.specs, options.params, reduced=image.reduced)
+        values |= extract_one(image.pixels, group.specs, options.params, reduced=image.reduced)
+    features, inputs = split_inputs(
+        {spec.name: values[spec.name] for spec in plan.specs}, plan.specs
+    )
     return ImageResult(
         path=path,
         width=decoded[0].width,
         height=decoded[0].height,
-        features={spec.name: features[spec.name] for spec in plan.specs},
+        features=features,
         stamp=stamp,
         digest=digest,
+        inputs=inputs,
     )
 
 
@@ -206,6 +216,9 @@ class _ChunkContext:
     options: ExtractOptions
     store: Path | None
     """The store workers may read from, or ``None`` without a store."""
+    prepared: dict[Any, Any] = field(default_factory=dict)
+    """The resolved preprocessing of the run's model features
+    (:func:`imgsim.features.onnx_feature.known`): workers need not load the models."""
 
 
 def extract_files(
@@ -222,10 +235,18 @@ def extract_files(
     With a ``store``, stored features are reused and new ones are written to it
     (the caller closes the store, which commits the last batch).
     """
-    # Unknown names and unusable options fail before any work starts.
-    check_params(_specs(options.features), options.params)
     size, workers = chunking(len(paths), workers=workers, chunk_size=chunk_size)
-    context = _ChunkContext(options, store.path if store is not None and store.usable else None)
+    # Unknown names, unusable options and model files fail before any work starts;
+    # models are loaded with a runtime thread per worker.
+    specs = _specs(options.features)
+    check_params(specs, options.params, threads=workers)
+    prepared: dict[Any, Any] = {}
+    if model_specs(specs):
+        from imgsim.features.onnx_feature import known
+
+        prepared = known()
+    store_path = store.path if store is not None and store.usable else None
+    context = _ChunkContext(options, store_path, prepared)
     return _extract_stream(paths, context, size, workers, progress, store)
 
 
@@ -261,19 +282,30 @@ def _merged(
     store: FeatureStore | None,
     keys: dict[str, str],
 ) -> Iterator[ImageResult]:
-    """Stored and computed results of each chunk, in input order; new ones recorded."""
-    for (chunk, found), computed in stream_chunks(
-        _extract_chunk, jobs, context, workers=workers, idle=idle, setup=WORKERS
-    ):
-        fresh = iter(computed)
-        results = [found.get(index) or next(fresh) for index in range(len(chunk))]
+    """Stored and computed results of each chunk, in input order, model features
+    embedded; new ones recorded."""
+    chunks = (
+        _in_order(chunk, found, computed)
+        for (chunk, found), computed in stream_chunks(
+            _extract_chunk, jobs, context, workers=workers, idle=idle, setup=WORKERS
+        )
+    )
+    plan = _plan(context.options)
+    for results in in_batches(chunks, plan.specs, plan.params, threads=workers):
         if store is not None:
-            for index, result in enumerate(results):
-                if index not in found:
-                    record(store, result, keys)
+            for result in results:
+                record(store, result, keys)
         if progress is not None:
             progress(len(results), sum(result.stored for result in results))
         yield from results
+
+
+def _in_order(
+    chunk: list[Path], found: dict[int, ImageResult], computed: list[ImageResult]
+) -> list[ImageResult]:
+    """A chunk's results: those found in the store where they were, computed ones between."""
+    fresh = iter(computed)
+    return [found.get(index) or next(fresh) for index in range(len(chunk))]
 
 
 def _look_up(
@@ -344,6 +376,10 @@ def release_reader(path: Path) -> None:
 
 
 def _extract_chunk(paths: list[Path], context: _ChunkContext) -> list[ImageResult]:
+    if context.prepared:
+        from imgsim.features.onnx_feature import remember
+
+        remember(context.prepared)
     reader = store_reader(context.store) if context.store is not None else None
     stamped = context.store is not None
     return [extract_file(path, context.options, reader=reader, stamped=stamped) for path in paths]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from imgsim.discovery import walk_images
+from imgsim.embedding import embedded
 from imgsim.engine import (
     WORKERS,
     ExtractOptions,
@@ -28,7 +29,7 @@ from imgsim.engine import (
     store_reader,
 )
 from imgsim.errors import BadImage, UsageError, Wording, message_of
-from imgsim.features import FeatureParams, check_params, get_feature
+from imgsim.features import FeatureParams, check_params, get_feature, resolve_features
 from imgsim.images import DEFAULT_MAX_PIXELS, decode_upright_rgb
 from imgsim.metrics import PairMetric
 from imgsim.metrics.pair_inputs import FewerScales
@@ -167,9 +168,9 @@ def score_pair(
     files: tuple[ImageResult, ...] = ()
     if features is not None:
         stamped = reader is not None
-        files = tuple(
-            extract_file(path, features, reader=reader, stamped=stamped) for path in (a, b)
-        )
+        read = [extract_file(path, features, reader=reader, stamped=stamped) for path in (a, b)]
+        # Model features of a pair: one batch of two, on a runtime thread of this worker.
+        files = tuple(embedded(read, resolve_features(features.features), features.params, 1))
         broken = [
             Wording.concat(str(result.path), ": ", result.error) for result in files if result.error
         ]

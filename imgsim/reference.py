@@ -15,7 +15,7 @@ are the same.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,8 +25,15 @@ from numpy.typing import NDArray
 
 from imgsim.defaults import DEFAULT_SEED
 from imgsim.errors import Argument, StatisticsMismatch, UsageError
-from imgsim.features import DEFAULT_FEATURE, FeatureParams, FeatureSpec, check_params, get_feature
-from imgsim.features.spec import ParamValue
+from imgsim.features import (
+    DEFAULT_FEATURE,
+    FeatureParams,
+    FeatureSpec,
+    check_params,
+    get_feature,
+    is_model_feature,
+)
+from imgsim.features.spec import ONNX_OPTIONS, ParamValue
 from imgsim.metrics import sets
 
 if TYPE_CHECKING:
@@ -142,15 +149,16 @@ class ReferenceStats:
         recorded = self._recorded_values(spec)
         if wanted != (self.feature, recorded, self.version):
             values = self.params if recorded is None else recorded
-            made = [Argument(name, value) for name, value in values.items()]
-            asked = [Argument(name, value) for name, value in wanted[1].items()]
+            made_text, made = _described(self.feature, values)
+            asked_text, asked = _described(spec.name, wanted[1])
+            options = asked if spec.model is None else _model_options(params)
             raise StatisticsMismatch(
-                f"the reference statistics were made with {_describe(self.feature, made)} "
-                f"version {self.version}, not {_describe(spec.name, asked)} version {spec.version}",
+                f"the reference statistics were made with {made_text} version {self.version}, "
+                f"not {asked_text} version {spec.version}",
                 *made,
                 *asked,
                 feature=spec.name,
-                options=tuple(asked),
+                options=tuple(options),
             )
 
     def _recorded_values(self, spec: FeatureSpec) -> dict[str, ParamValue] | None:
@@ -159,10 +167,7 @@ class ReferenceStats:
         recorded ones are no options of ``spec`` or no valid values."""
         if spec.name != self.feature:
             return None
-        try:
-            return spec.param_values(FeatureParams.from_values(self.params))
-        except ValueError:
-            return None
+        return spec.recorded_values(self.params)
 
     def save(self, path: str | Path) -> None:
         """Write an ``.npz`` (atomically) that :meth:`load` reads back exactly: features and
@@ -367,7 +372,7 @@ class SetScorer:
     ) -> None:
         self.reference = reference
         self.spec = get_feature(feature or reference.feature)
-        self.params = params or FeatureParams.from_values(reference.params)
+        self.params = params or self.spec.params_from(reference.params)
         check_params([self.spec], self.params)
         reference.check_compatible(self.spec.name, self.params)
         self.metrics = [sets.get_set_metric(name).name for name in metrics]
@@ -377,13 +382,13 @@ class SetScorer:
 
     def update(self, batch: NDArray[np.uint8] | Iterable[NDArray[np.uint8]]) -> None:
         """Add a batch of generated images: (B, H, W, 3) ``uint8`` (or a list of H x W x 3)."""
-        from imgsim.decoding import features_of_pixels
+        from imgsim.decoding import features_of_arrays
         from imgsim.images import as_rgb_uint8
 
         images = list(batch) if not isinstance(batch, np.ndarray) or batch.ndim == 4 else [batch]
-        for index, image in enumerate(images):
-            pixels = as_rgb_uint8(image, f"batch[{index}]")
-            self._rows.append(features_of_pixels(pixels, [self.spec], self.params)[self.spec.name])
+        pixels = [as_rgb_uint8(image, f"batch[{index}]") for index, image in enumerate(images)]
+        for row in features_of_arrays(pixels, [self.spec], self.params):
+            self._rows.append(row[self.spec.name])
 
     @property
     def count(self) -> int:
@@ -402,6 +407,23 @@ class SetScorer:
         self._rows.clear()
 
 
-def _describe(feature: str, options: Sequence[Argument]) -> str:
-    """A feature and a ``{}`` for each of its options, for :class:`StatisticsMismatch`."""
-    return f"{feature} ({', '.join('{}' for _ in options)})" if options else feature
+def _described(feature: str, values: Mapping[str, ParamValue]) -> tuple[str, list[Argument]]:
+    """A feature and what its values depend on, for :class:`StatisticsMismatch`: a
+    ``{}`` for each option, or for a model feature (whose values are the model's digest
+    and preprocessing, not options) the values as text."""
+    if is_model_feature(feature):
+        text = ", ".join(f"{name} {value}" for name, value in values.items())
+        return f"{feature} ({text})".replace("{", "{{").replace("}", "}}"), []
+    arguments = [Argument(name, value) for name, value in values.items()]
+    if not arguments:
+        return feature, []
+    return f"{feature} ({', '.join('{}' for _ in arguments)})", arguments
+
+
+def _model_options(params: FeatureParams) -> list[Argument]:
+    """The options given for a model feature, which rebuild its statistics."""
+    return [
+        Argument(name, getattr(params, name))
+        for name in ONNX_OPTIONS
+        if getattr(params, name) is not None
+    ]

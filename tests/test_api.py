@@ -330,7 +330,7 @@ def test_extract_of_large_jpeg_and_png_paths_equals_the_cli_bit_for_bit(
 
 def _pair_metrics() -> list[str]:
     """Every pair metric ``imgsim list`` names: pixel and keypoint metrics, and each
-    feature with its default and with every distance it accepts (hamming: hashes; a
+    built-in feature with its default and with every distance it accepts (hamming: hashes; a
     distance listed as FEATURE:DISTANCE: that feature only; distances between
     distributions: features without negative values)."""
     from imgsim.metrics.registry import DISTANCES
@@ -341,7 +341,7 @@ def _pair_metrics() -> list[str]:
         row["name"] for row in rows if row["type"] in ("metric (pixels)", "metric (keypoints)")
     ]
     for row in rows:
-        if row["type"].startswith("feature"):
+        if row["name"] in imgsim.FEATURES:
             is_hash = row["type"].startswith("feature (hash)")
             metrics.append(row["name"])
             for distance in distances:

@@ -16,7 +16,7 @@ from cli_support import csv_rows
 from conftest import CliRunnerFn
 
 from imgsim.defaults import DEFAULT_WORK_SIZE
-from imgsim.features import FEATURES, FeatureParams
+from imgsim.features import FEATURES, MODEL_FEATURE, FeatureParams
 from imgsim.metrics.registry import DISTANCES
 
 FEATURE_NAMES = list(FEATURES)
@@ -35,7 +35,7 @@ def test_json_lists_the_registered_features_in_registry_order(cli_once: CliRunne
     rows = json.loads(cli_once("list", "--format", "json").stdout)["rows"]
 
     listed = [row["name"] for row in rows if row["type"].startswith("feature")]
-    assert listed == FEATURE_NAMES
+    assert listed == [*FEATURE_NAMES, MODEL_FEATURE]
 
 
 @pytest.mark.parametrize("name", FEATURE_NAMES)

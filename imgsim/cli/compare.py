@@ -45,22 +45,7 @@ from imgsim.cli.common import (
     split_names,
     unreadable_folders_note,
 )
-from imgsim.cli.feature_options import (
-    DEFAULT_BINS,
-    DEFAULT_GLCM_LEVELS,
-    DEFAULT_HASH_SIZE,
-    DEFAULT_SEGMENTS,
-    BinsOption,
-    Crop,
-    CropOption,
-    GlcmLevelsOption,
-    HashSizeOption,
-    SegmentsOption,
-    SizeOption,
-    Space,
-    SpaceOption,
-    feature_params,
-)
+from imgsim.cli.feature_options import feature_params, with_feature_options
 from imgsim.errors import UsageError
 from imgsim.metrics.registry import option_readers, pair_metric_help
 
@@ -94,6 +79,7 @@ GateOption = Annotated[
     '--gate "mean(ssim)>=0.9"'
 )
 @handle_errors
+@with_feature_options
 def compare(
     ctx: typer.Context,
     a: Annotated[Path, typer.Argument(help="Generated image or folder.")],
@@ -117,13 +103,6 @@ def compare(
     quiet: QuietOption = False,
     skip_bad: SkipBadOption = False,
     max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
-    hash_size: HashSizeOption = DEFAULT_HASH_SIZE,
-    bins: BinsOption = DEFAULT_BINS,
-    size: SizeOption = None,
-    space: SpaceOption = Space.hsv,
-    crop: CropOption = Crop.none,
-    glcm_levels: GlcmLevelsOption = DEFAULT_GLCM_LEVELS,
-    segments: SegmentsOption = DEFAULT_SEGMENTS,
     cache: CacheOption = None,
     no_cache: NoCacheOption = False,
     set_: Annotated[

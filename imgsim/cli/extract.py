@@ -28,22 +28,7 @@ from imgsim.cli.common import (
     resolve_format,
     split_names,
 )
-from imgsim.cli.feature_options import (
-    DEFAULT_BINS,
-    DEFAULT_GLCM_LEVELS,
-    DEFAULT_HASH_SIZE,
-    DEFAULT_SEGMENTS,
-    BinsOption,
-    Crop,
-    CropOption,
-    GlcmLevelsOption,
-    HashSizeOption,
-    SegmentsOption,
-    SizeOption,
-    Space,
-    SpaceOption,
-    feature_params,
-)
+from imgsim.cli.feature_options import feature_params, with_feature_options
 from imgsim.errors import UsageError
 from imgsim.output import Format
 
@@ -52,6 +37,7 @@ from imgsim.output import Format
     epilog="Example: imgsim extract sample_images/reference -f phash,color_hist --format csv"
 )
 @handle_errors
+@with_feature_options
 def extract(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Image files and/or folders.")],
@@ -66,17 +52,10 @@ def extract(
     ] = None,
     fmt: FormatOption = None,
     out: OutOption = None,
-    size: SizeOption = None,
     workers: WorkersOption = None,
     quiet: QuietOption = False,
     skip_bad: SkipBadOption = False,
     max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
-    hash_size: HashSizeOption = DEFAULT_HASH_SIZE,
-    bins: BinsOption = DEFAULT_BINS,
-    space: SpaceOption = Space.hsv,
-    crop: CropOption = Crop.none,
-    glcm_levels: GlcmLevelsOption = DEFAULT_GLCM_LEVELS,
-    segments: SegmentsOption = DEFAULT_SEGMENTS,
     cache: CacheOption = None,
     no_cache: NoCacheOption = False,
 ) -> None:

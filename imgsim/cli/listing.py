@@ -36,6 +36,7 @@ def list_(fmt: FormatOption = None) -> None:
         }
         for spec in FEATURES.values()
     ]
+    rows.append(_model_feature_row())
     rows += [
         {
             "name": " | ".join((_named(metric), *metric.aliases)),
@@ -90,6 +91,26 @@ def _options(spec: FeatureSpec, params: FeatureParams) -> str:
         f"{name.replace('_', ' ')} {value} (--{name.replace('_', '-')})"
         for name, value in spec.param_values(params).items()
     )
+
+
+def _model_feature_row() -> dict[str, Any]:
+    """The row of the features that the user's ONNX models compute."""
+    from imgsim.features import MODEL_FEATURE
+    from imgsim.features.spec import ONNX_OPTIONS
+
+    flags = [f"--{name.replace('_', '-')}" for name in (*ONNX_OPTIONS, "batch_size")]
+    return {
+        "name": MODEL_FEATURE,
+        "type": "feature (vector, your ONNX model; pip install 'imgsim[onnx]')",
+        "dim": "the output's",
+        "direction": "default distance: cosine",
+        "options": ", ".join(flags) + " [default: the model's metadata imgsim.*, else RGB "
+        "0-1, NCHW, bicubic to its fixed input size]",
+        "use_when": "the standard deep-feature FID/KID/precision/recall (InceptionV3, "
+        "CLIP, DINOv2 exported with tools/export_onnx.py)",
+        "description": "the model's output (the first, or OUTPUT) flattened, computed by "
+        "onnxruntime on the CPU in batches",
+    }
 
 
 def _metric_options(metric: Metric) -> str:

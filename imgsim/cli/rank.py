@@ -23,22 +23,7 @@ from imgsim.cli.common import (
     plural,
     resolve_format,
 )
-from imgsim.cli.feature_options import (
-    DEFAULT_BINS,
-    DEFAULT_GLCM_LEVELS,
-    DEFAULT_HASH_SIZE,
-    DEFAULT_SEGMENTS,
-    BinsOption,
-    Crop,
-    CropOption,
-    GlcmLevelsOption,
-    HashSizeOption,
-    SegmentsOption,
-    SizeOption,
-    Space,
-    SpaceOption,
-    feature_params,
-)
+from imgsim.cli.feature_options import feature_params, with_feature_options
 from imgsim.cli.sets import (
     NEAR_DUPLICATE_RULE,
     SetReader,
@@ -66,6 +51,7 @@ ThresholdOption = Annotated[
     epilog='Example: imgsim rank generated/ training/ -f phash -k 1 --gate "min(hamming)>4"'
 )
 @handle_errors
+@with_feature_options
 def rank(
     ctx: typer.Context,
     query: Annotated[Path, typer.Argument(help="Query image or folder.")],
@@ -94,13 +80,6 @@ def rank(
     workers: WorkersOption = None,
     quiet: QuietOption = False,
     skip_bad: SkipBadOption = False,
-    hash_size: HashSizeOption = DEFAULT_HASH_SIZE,
-    bins: BinsOption = DEFAULT_BINS,
-    size: SizeOption = None,
-    space: SpaceOption = Space.hsv,
-    crop: CropOption = Crop.none,
-    glcm_levels: GlcmLevelsOption = DEFAULT_GLCM_LEVELS,
-    segments: SegmentsOption = DEFAULT_SEGMENTS,
     cache: CacheOption = None,
     no_cache: NoCacheOption = False,
 ) -> None:
@@ -150,6 +129,7 @@ def rank(
 
 @app.command(epilog="Example: imgsim duplicates generated/ -f phash --threshold 6")
 @handle_errors
+@with_feature_options
 def duplicates(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Image files and/or folders: one set.")],
@@ -167,13 +147,6 @@ def duplicates(
     workers: WorkersOption = None,
     quiet: QuietOption = False,
     skip_bad: SkipBadOption = False,
-    hash_size: HashSizeOption = DEFAULT_HASH_SIZE,
-    bins: BinsOption = DEFAULT_BINS,
-    size: SizeOption = None,
-    space: SpaceOption = Space.hsv,
-    crop: CropOption = Crop.none,
-    glcm_levels: GlcmLevelsOption = DEFAULT_GLCM_LEVELS,
-    segments: SegmentsOption = DEFAULT_SEGMENTS,
     cache: CacheOption = None,
     no_cache: NoCacheOption = False,
 ) -> None:

@@ -38,22 +38,7 @@ from imgsim.cli.common import (
     split_names,
     summary_json,
 )
-from imgsim.cli.feature_options import (
-    DEFAULT_BINS,
-    DEFAULT_GLCM_LEVELS,
-    DEFAULT_HASH_SIZE,
-    DEFAULT_SEGMENTS,
-    BinsOption,
-    Crop,
-    CropOption,
-    GlcmLevelsOption,
-    HashSizeOption,
-    SegmentsOption,
-    SizeOption,
-    Space,
-    SpaceOption,
-    feature_params,
-)
+from imgsim.cli.feature_options import feature_params, with_feature_options
 from imgsim.errors import UsageError
 
 if TYPE_CHECKING:
@@ -242,6 +227,7 @@ def gates_status(outcome: Outcome) -> int:
 
 @app.command(epilog="Example: imgsim stats data/reference -f thumb --out reference.npz")
 @handle_errors
+@with_feature_options
 def stats(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Reference image files and/or folders.")],
@@ -250,13 +236,6 @@ def stats(
     workers: WorkersOption = None,
     quiet: QuietOption = False,
     skip_bad: SkipBadOption = False,
-    hash_size: HashSizeOption = DEFAULT_HASH_SIZE,
-    bins: BinsOption = DEFAULT_BINS,
-    size: SizeOption = None,
-    space: SpaceOption = Space.hsv,
-    crop: CropOption = Crop.none,
-    glcm_levels: GlcmLevelsOption = DEFAULT_GLCM_LEVELS,
-    segments: SegmentsOption = DEFAULT_SEGMENTS,
     cache: CacheOption = None,
     no_cache: NoCacheOption = False,
 ) -> None:
@@ -295,6 +274,7 @@ def stats(
 
 @app.command(epilog='Example: imgsim diversity generated/ -f phash --gate "vendi>=20"')
 @handle_errors
+@with_feature_options
 def diversity(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Image files and/or folders: one set.")],
@@ -319,13 +299,6 @@ def diversity(
     workers: WorkersOption = None,
     quiet: QuietOption = False,
     skip_bad: SkipBadOption = False,
-    hash_size: HashSizeOption = DEFAULT_HASH_SIZE,
-    bins: BinsOption = DEFAULT_BINS,
-    size: SizeOption = None,
-    space: SpaceOption = Space.hsv,
-    crop: CropOption = Crop.none,
-    glcm_levels: GlcmLevelsOption = DEFAULT_GLCM_LEVELS,
-    segments: SegmentsOption = DEFAULT_SEGMENTS,
     cache: CacheOption = None,
     no_cache: NoCacheOption = False,
 ) -> None:

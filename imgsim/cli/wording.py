@@ -80,7 +80,12 @@ def _flag_words(command: Callable[..., None] | None) -> Callable[[Term], str]:
             template = _COMMANDS.get(term.name)
             return term.worded(template) if template is not None else python_words(term)
         flag = flags.get(term.name, f"--{term.name.replace('_', '-')}")
-        return flag if term.value is None or term.value is True else f"{flag} {term.value}"
+        if term.value is None or term.value is True:
+            return flag
+        # Several values are written as the flag reads them: --onnx-size 224,160.
+        value = term.value
+        text = ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
+        return f"{flag} {text}"
 
     return words
 

@@ -34,13 +34,26 @@ kid rise at every level of five disturbances; top-1 retrieval among hard negativ
 as the README's "The default feature" shows."""
 
 
+MODEL_FEATURE = "onnx:PATH[#OUTPUT]"
+"""How a model feature is named: the user's ONNX file (:mod:`imgsim.features.onnx_feature`)."""
+
+
+def is_model_feature(name: str) -> bool:
+    """Whether ``name`` names a model feature (``onnx:PATH[#OUTPUT]``)."""
+    return name.startswith("onnx:")
+
+
 def get_feature(name: str) -> FeatureSpec:
     """The spec of a feature by name; an unknown name lists the valid ones."""
+    if is_model_feature(name):
+        from imgsim.features.onnx_feature import onnx_spec
+
+        return onnx_spec(name)
     try:
         return FEATURES[name]
     except KeyError:
         raise UsageError(
-            f"unknown feature {name!r}; valid features: {', '.join(FEATURES)}"
+            f"unknown feature {name!r}; valid features: {', '.join(FEATURES)}, {MODEL_FEATURE}"
         ) from None
 
 
@@ -52,14 +65,23 @@ def resolve_features(names: Iterable[str]) -> list[FeatureSpec]:
         if spec not in specs:
             specs.append(spec)
     if not specs:
-        raise UsageError(f"no feature given; valid features: {', '.join(FEATURES)}")
+        raise UsageError(
+        f"no feature given; valid features: {', '.join(FEATURES)}, {MODEL_FEATURE}"
+    )
     return specs
 
 
-def check_params(specs: Iterable[FeatureSpec], params: FeatureParams) -> None:
-    """Refuse option values a requested feature cannot use, before any work starts."""
-    if any(spec.name == "whash" for spec in specs):
-        hashes.check_params(params)
+def check_params(
+    specs: Iterable[FeatureSpec], params: FeatureParams, *, threads: int | None = None
+) -> None:
+    """Refuse option values a requested feature cannot use, and model files that cannot
+    be used, before any work starts; models are loaded with ``threads`` runtime threads
+    (``None``: any loaded already)."""
+    for spec in specs:
+        if spec.name == "whash":
+            hashes.check_params(params)
+        if spec.model is not None:
+            spec.model.load(params, threads)
 
 
 def hash_to_hex(packed: NDArray[np.uint8], bits: int) -> str:
@@ -104,6 +126,7 @@ def extract_one(
 __all__ = [
     "DEFAULT_FEATURE",
     "FEATURES",
+    "MODEL_FEATURE",
     "FeatureKind",
     "FeatureParams",
     "FeatureSpec",
@@ -111,6 +134,7 @@ __all__ = [
     "extract_one",
     "get_feature",
     "hash_to_hex",
+    "is_model_feature",
     "output_value",
     "resolve_features",
 ]

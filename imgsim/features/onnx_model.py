@@ -25,12 +25,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from imgsim.defaults import DEFAULT_BATCH_SIZE
 from imgsim.errors import Argument, ArgumentError, UsageError, Wording
 from imgsim.features.onnx_prep import Layout, OnnxPreprocessing, ResizeFilter, resolve
 
 INSTALL = "pip install 'imgsim[onnx]'"
 """The command that installs onnxruntime with imgsim."""
-DEFAULT_BATCH_SIZE = 32
 
 Dim = int | str | None
 """One dimension of an input or output as onnxruntime reports it: a size, or a symbolic
@@ -69,6 +69,8 @@ class OnnxModel:
     """The ``onnxruntime.InferenceSession``."""
     dimension: int
     """Length of each embedding: the selected output's values per image."""
+    threads: int | None = None
+    """The session's intra-op threads (``None``: onnxruntime's default)."""
 
     @classmethod
     def load(
@@ -149,6 +151,7 @@ class OnnxModel:
             preprocessing=preprocessing,
             session=session,
             dimension=0,
+            threads=threads,
         )
         return replace(model, dimension=model._output_dimension())
 
@@ -179,7 +182,16 @@ class OnnxModel:
 
     def run(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
         """The selected output of ``session.run`` on a preprocessed ``batch``, one
-        flattened row per image."""
+        flattened row per image; a model whose batch dimension is fixed runs on that
+        many at a time."""
+        fixed = _fixed(self.input_shape[0])
+        if fixed is None or len(batch) <= fixed:
+            return self._run_once(batch)
+        return np.concatenate(
+            [self._run_once(batch[start : start + fixed]) for start in range(0, len(batch), fixed)]
+        )
+
+    def _run_once(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
         count = len(batch)
         fixed = _fixed(self.input_shape[0])
         if fixed is not None and fixed > count:

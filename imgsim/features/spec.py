@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 from imgsim.defaults import (
+    DEFAULT_BATCH_SIZE,
     DEFAULT_BINS,
     DEFAULT_CROP,
     DEFAULT_GLCM_LEVELS,
@@ -59,6 +60,23 @@ class FeatureParams:
     """Grey levels of the co-occurrence matrices of ``glcm``: 32 or 64."""
     segments: int = DEFAULT_SEGMENTS
     """Most segments (the largest) that ``crop_resistant`` hashes."""
+    onnx_size: tuple[int, int] | None = None
+    """Input (height, width) of ``onnx:`` models; ``None``: the model's metadata, else
+    its fixed input size (see :mod:`imgsim.features.onnx_prep`, as every ``onnx_``
+    option)."""
+    onnx_layout: str | None = None
+    """``NCHW`` or ``NHWC``; ``None``: the model's metadata, else ``NCHW``."""
+    onnx_range: tuple[float, float] | None = None
+    """What 0 and 255 become; ``None``: the model's metadata, else ``(0, 1)``."""
+    onnx_mean: tuple[float, float, float] | None = None
+    """Per-channel mean subtracted; ``None``: the model's metadata, else none."""
+    onnx_std: tuple[float, float, float] | None = None
+    """Per-channel std divided by; ``None``: the model's metadata, else none."""
+    onnx_resize: str | None = None
+    """``bicubic``, ``bilinear`` or ``area``; ``None``: the model's metadata, else
+    ``bicubic`` (clean-fid's "clean" resize)."""
+    batch_size: int = DEFAULT_BATCH_SIZE
+    """Images per run of an ``onnx:`` model: changes the speed, not the values."""
 
     def __post_init__(self) -> None:
         if self.hash_size < 2:
@@ -76,6 +94,16 @@ class FeatureParams:
             raise ArgumentError(
                 f"{{}} must be at least 1, got {self.segments}", Argument("segments")
             )
+        if self.batch_size < 1:
+            raise ArgumentError(
+                f"{{}} must be at least 1, got {self.batch_size}", Argument("batch_size")
+            )
+        if isinstance(self.onnx_size, int):
+            object.__setattr__(self, "onnx_size", (self.onnx_size, self.onnx_size))
+        if any(getattr(self, name) is not None for name in ONNX_OPTIONS):
+            from imgsim.features.onnx_feature import check_options
+
+            check_options(self)
 
     @classmethod
     def from_values(cls, values: Mapping[str, ParamValue]) -> FeatureParams:
@@ -94,6 +122,10 @@ class FeatureParams:
         return self.size if self.size is not None else DEFAULT_WORK_SIZE
 
 
+ONNX_OPTIONS = ("onnx_size", "onnx_layout", "onnx_range", "onnx_mean", "onnx_std", "onnx_resize")
+"""The :class:`FeatureParams` fields that set the preprocessing of ``onnx:`` models."""
+
+
 def _one_of(name: str, value: object, valid: tuple[object, ...]) -> None:
     if value not in valid:
         choices = ", ".join(map(str, valid))
@@ -101,6 +133,38 @@ def _one_of(name: str, value: object, valid: tuple[object, ...]) -> None:
 
 
 Compute = Callable[[NDArray[np.uint8], FeatureParams, bool], NDArray[np.generic]]
+
+
+class Model(Protocol):
+    """A feature computed by a model in batches (``onnx:``): :attr:`FeatureSpec.compute`
+    gives one image's model input, and the engine runs the model on full batches of
+    them, across chunks of files, in the process that reads the results."""
+
+    def values(self, params: FeatureParams) -> dict[str, ParamValue]:
+        """Everything the feature's values depend on (the model file's digest, the output,
+        the resolved preprocessing): its store key and statistics files hold them."""
+        ...
+
+    def params_of(self, values: Mapping[str, ParamValue]) -> FeatureParams:
+        """Options that give back recorded :meth:`values` (a statistics file's)."""
+        ...
+
+    def load(self, params: FeatureParams, threads: int | None) -> None:
+        """Load the model now, on a runtime with ``threads`` threads (``None``: any
+        loaded already, else the runtime's default), so that a bad model file or option
+        fails before any work starts."""
+        ...
+
+    def dimension(self, params: FeatureParams) -> int:
+        """Length of each embedding."""
+        ...
+
+    def embed(
+        self, inputs: NDArray[np.float32], params: FeatureParams, threads: int | None
+    ) -> NDArray[np.float32]:
+        """The ``(n, dimension)`` embeddings of ``n`` stacked model inputs, on a runtime
+        with ``threads`` threads (``None``: its default)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -137,6 +201,9 @@ class FeatureSpec:
     """How a stored hash is written in the output, where its hex would mislead
     (``crop_resistant``: its segments' hashes, as imagehash writes them); ``None``: the
     hex of its bits."""
+    model: Model | None = None
+    """For a feature that a model computes in batches (``onnx:``): the model; then
+    :attr:`compute` gives the model's input for one image, not the feature."""
 
     def extract(
         self, image: NDArray[np.uint8], params: FeatureParams, *, reduced: bool = False
@@ -169,8 +236,29 @@ class FeatureSpec:
 
     def param_values(self, params: FeatureParams) -> dict[str, ParamValue]:
         """The options this feature depends on, with their values (``size``: the side of
-        the working image it reads, whatever the default)."""
+        the working image it reads, whatever the default); for a :attr:`model`, all that
+        its values depend on."""
+        if self.model is not None:
+            return self.model.values(params)
         return {
             name: params.work_size if name == "size" else getattr(params, name)
             for name in self.uses
         }
+
+    def params_from(self, values: Mapping[str, ParamValue]) -> FeatureParams:
+        """Options that give back recorded :meth:`param_values` (a statistics file's),
+        the others at their defaults; values are checked as on construction."""
+        if self.model is not None:
+            return self.model.params_of(values)
+        return FeatureParams.from_values(values)
+
+    def recorded_values(self, values: Mapping[str, ParamValue]) -> dict[str, ParamValue] | None:
+        """Recorded :meth:`param_values` as this feature reads them now (an option recorded
+        before it existed counts as its default); ``None`` when they are not valid values
+        of its options."""
+        if self.model is not None:
+            return dict(values)
+        try:
+            return self.param_values(FeatureParams.from_values(values))
+        except ValueError:
+            return None

@@ -62,9 +62,9 @@ class PairMetric:
 
 def parse_pair_metric(text: str) -> PairMetric:
     """Resolve a metric name; an unknown one lists the valid names."""
-    from imgsim.features import FEATURES, get_feature
+    from imgsim.features import FEATURES, MODEL_FEATURE, get_feature, is_model_feature
 
-    name, _, distance_name = text.partition(":")
+    name, distance_name = _feature_and_distance(text)
     if name in PIXEL_METRICS and not distance_name:
         metric = PIXEL_METRICS[name]
         return PairMetric(text, "pixels", name, higher_is_better=metric.higher_is_better)
@@ -74,7 +74,7 @@ def parse_pair_metric(text: str) -> PairMetric:
     if name in KEYPOINT_METRICS and not distance_name:
         metric = KEYPOINT_METRICS[name]
         return PairMetric(text, "keypoints", name, higher_is_better=metric.higher_is_better)
-    if name in FEATURES:
+    if name in FEATURES or is_model_feature(name):
         from imgsim.metrics.registry import get_distance
 
         spec = get_feature(name)
@@ -89,9 +89,22 @@ def parse_pair_metric(text: str) -> PairMetric:
         return PairMetric(text, "feature", name, distance.name, distance.higher_is_closer)
     valid = [
         *PIXEL_METRICS, *NO_REFERENCE_METRICS, *KEYPOINT_METRICS,
-        *(f"{f}[:DISTANCE]" for f in FEATURES),
+        *(f"{f}[:DISTANCE]" for f in (*FEATURES, MODEL_FEATURE)),
     ]  # fmt: skip
     raise UsageError(f"unknown metric {text!r}; valid metrics: {', '.join(valid)}")
+
+
+def _feature_and_distance(text: str) -> tuple[str, str]:
+    """``NAME[:DISTANCE]`` split; a model feature's name has colons of its own
+    (``onnx:clip.onnx:cosine``), so only a known distance after its last one splits."""
+    from imgsim.features import is_model_feature
+    from imgsim.metrics.registry import DISTANCES
+
+    if is_model_feature(text):
+        head, _, tail = text.rpartition(":")
+        return (head, tail) if tail in DISTANCES and head != "onnx" else (text, "")
+    name, _, distance_name = text.partition(":")
+    return name, distance_name
 
 
 def parse_pair_metrics(texts: Iterable[str]) -> list[PairMetric]:
