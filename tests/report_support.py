@@ -193,3 +193,20 @@ def set_report(root: Path) -> Report:
     )
     gates = (Verdict("fd<=10", False, value=12.5, value_name="fd"),)
     return Report(RunInfo("imgsim compare --set g r", __version__, DATE), "set", body, gates)
+
+
+def quality_report(root: Path) -> tuple[Report, list[dict[str, object]]]:
+    """Four photographs and their Shannon entropy (scikit-image's, of the grey image),
+    higher is better; and the rows it was built from."""
+    from skimage.color import rgb2gray
+    from skimage.measure import shannon_entropy
+
+    rows: list[dict[str, object]] = []
+    for photo in PHOTOS[:4]:
+        pixels = photograph(photo, 96)
+        path = save(root / f"{photo}.png", pixels)
+        gray = (rgb2gray(pixels) * 255).astype(np.uint8)
+        rows.append({"path": str(path), "entropy": float(shannon_entropy(gray))})  # type: ignore[no-untyped-call]
+    body = table_body(rows, ("path",), (MetricColumn("entropy", "higher"),))
+    run = RunInfo("imgsim quality d -m entropy", __version__, DATE)
+    return Report(run, "quality", body, summaries=table_summaries(body)), rows

@@ -16,7 +16,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from report_support import FAILING_GATE, HOSTILE, PairsExample, pairs_example, rank_report
+from report_support import (
+    FAILING_GATE,
+    HOSTILE,
+    PairsExample,
+    duplicates_report,
+    pairs_example,
+    quality_report,
+    rank_report,
+    set_report,
+)
 
 from imgsim.reports import render_html, write_html
 from imgsim.reports.html import CONTENT_SECURITY_POLICY
@@ -209,3 +218,27 @@ def test_unreadable_file_gets_a_placeholder(example: PairsExample) -> None:
 
 def test_hostile_file_exists_on_disk(example: PairsExample) -> None:
     assert Path(example.hostile_path).name == HOSTILE
+
+
+def test_set_report_shows_the_worst_covered_images(browser: Any, tmp_path: Path) -> None:
+    write_html(set_report(tmp_path), tmp_path / "set.html")
+    with _open(browser, tmp_path / "set.html") as page:
+        widths = page.page.eval_on_selector_all(
+            ".grid img", "images => images.map(i => i.naturalWidth)"
+        )
+        assert len([width for width in widths if width > 0]) == 2
+
+
+def test_duplicates_report_shows_the_hostile_copy_as_text(browser: Any, tmp_path: Path) -> None:
+    write_html(duplicates_report(tmp_path), tmp_path / "duplicates.html")
+    with _open(browser, tmp_path / "duplicates.html") as page:
+        names = page.page.locator(".group figcaption .path").all_text_contents()
+        assert str(tmp_path / HOSTILE) in names
+
+
+def test_quality_report_starts_with_the_worst_image(browser: Any, tmp_path: Path) -> None:
+    report, rows = quality_report(tmp_path)
+    write_html(report, tmp_path / "quality.html")
+    worst = min(rows, key=lambda row: float(row["entropy"]))  # type: ignore[arg-type]
+    with _open(browser, tmp_path / "quality.html", javascript=False) as page:
+        assert _first_column(page.page)[0] == worst["path"]
