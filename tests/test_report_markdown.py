@@ -4,6 +4,7 @@ the HTML it renders by Python's HTML parser: what a reader of the job summary se
 from __future__ import annotations
 
 import statistics
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -14,12 +15,20 @@ from report_support import (
     PairsExample,
     duplicates_report,
     pairs_example,
+    quality_report,
     rank_report,
     set_report,
+    unreadable_file,
 )
 
 from imgsim.output import format_number
-from imgsim.reports import render_markdown, write_markdown
+from imgsim.reports import (
+    MetricColumn,
+    render_markdown,
+    table_body,
+    unreadable_rows,
+    write_markdown,
+)
 
 
 class _Rendered(HTMLParser):
@@ -156,3 +165,28 @@ def test_set_summary_lists_the_worst_covered(tmp_path: Path) -> None:
     assert [item.path for item in report.body.worst_covered] == [  # type: ignore[union-attr]
         cell for cell in cells if cell.endswith(".png")
     ]
+
+
+def _quality_with_an_error(tmp_path: Path) -> tuple[str, str]:
+    """A quality summary built from rows of which one is an error, and that file's path."""
+    report, rows = quality_report(tmp_path)
+    broken = unreadable_file(tmp_path / "broken.png")
+    rows = [*rows, {"path": broken.path, "entropy": None, "error": broken.reason}]
+    metrics = (MetricColumn("entropy", "higher"),)
+    built = replace(
+        report,
+        body=table_body(rows, ("path",), metrics),
+        unreadable=unreadable_rows(rows, "path", metrics),
+    )
+    return render_markdown(built), broken.path
+
+
+def test_error_row_is_listed_as_unreadable(tmp_path: Path) -> None:
+    summary, broken = _quality_with_an_error(tmp_path)
+    listed = rendered(summary.split("### Summary")[0]).text
+    assert any(broken in text for text in listed)
+
+
+def test_error_row_is_no_scored_row(tmp_path: Path) -> None:
+    summary, broken = _quality_with_an_error(tmp_path)
+    assert broken not in [row[0] for row in rendered(summary).rows]

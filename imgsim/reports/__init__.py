@@ -32,6 +32,7 @@ from imgsim.reports.model import (
     summarise,
     table_body,
     table_summaries,
+    unreadable_rows,
     worst_first,
 )
 
@@ -61,6 +62,7 @@ __all__ = [
     "summarise",
     "table_body",
     "table_summaries",
+    "unreadable_rows",
     "worst_first",
     "write_html",
     "write_junit",

@@ -89,7 +89,7 @@ def _verdict_item(verdict: Verdict) -> str:
     rows = ""
     if not verdict.passed and verdict.failing_rows:
         listed = "".join(
-            f"<li>{' vs '.join(text(name) for name in row.names)}: {number(row.value)}</li>"
+            f"<li>{text(row.label)}: {number(row.value)}</li>"
             for row in verdict.failing_rows[:_FAILING_SHOWN]
         )
         more = verdict.failing_count - _FAILING_SHOWN

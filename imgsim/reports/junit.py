@@ -82,8 +82,8 @@ def _gate_case(suite: ET.Element, verdict: Verdict) -> None:
         message = f"gate failed: {verdict.gate} on {rows}"
     failure = ET.SubElement(case, "failure", {"message": visible(message), "type": "gate"})
     lines = [
-        " vs ".join(visible(name) for name in row.names)
-        + f": {'not computed' if row.value is None else format_number(row.value)}"
+        f"{visible(row.label)}: "
+        + ("not computed" if row.value is None else format_number(row.value))
         for row in verdict.failing_rows
     ]
     failure.text = "\n".join([visible(message), *lines])

@@ -46,7 +46,7 @@ def render_markdown(report: Report, *, limit: int = DEFAULT_ROWS) -> str:
     """The summary as GitHub-flavoured Markdown, at most ``limit`` worst rows."""
     shown = report.rendered_rows(check_limit(limit))
     blocks = [
-        f"## imgsim {report.kind}: {'passed' if report.passed else 'FAILED'}",
+        f"## imgsim {report.kind}: {report.outcome}",
         "\n".join(_verdict_lines(report.verdicts)),
         f"{md_text(report.run.command_line)}  \nimgsim {md_text(report.run.version)}, "
         f"{md_text(report.run.date)}",
@@ -85,7 +85,7 @@ def _verdict_lines(verdicts: Sequence[Verdict]) -> Iterable[str]:
         if verdict.passed:
             continue
         for row in verdict.failing_rows[:_FAILING_SHOWN]:
-            yield f"  - {' vs '.join(md_text(n) for n in row.names)}: {md_number(row.value)}"
+            yield f"  - {md_text(row.label)}: {md_number(row.value)}"
         if verdict.failing_count > _FAILING_SHOWN:
             yield f"  - … and {verdict.failing_count - _FAILING_SHOWN} more"
 

@@ -1,14 +1,9 @@
 """What a report shows: plain, frozen data that a command builds from its results.
 
-The HTML, Markdown and JUnit writers read only this, so a command's part is to build
-a :class:`Report`; nothing here knows how the numbers were computed or how they are
-drawn. The date is given, not read from the clock, so that the same results make the
-same report.
-
-Five kinds of report, one body each: ``pairs`` and ``quality`` (a :class:`TableBody`:
-rows of images and their scores), ``rank`` (a :class:`RankBody`: each query's top
-matches), ``duplicates`` (a :class:`DuplicatesBody`: groups of near-copies) and
-``set`` (a :class:`SetBody`: the set metrics and the worst-covered reference images).
+The HTML, Markdown and JUnit writers read only this. The date is given, not read from
+the clock, so that the same results make the same report. One body per kind: a
+:class:`TableBody` for ``pairs`` and ``quality``, a :class:`RankBody`, a
+:class:`DuplicatesBody`, a :class:`SetBody` (set metrics, worst-covered references).
 """
 
 from __future__ import annotations
@@ -46,6 +41,11 @@ class FailingRow:
 
     names: tuple[str, ...]
     value: float | None
+
+    @property
+    def label(self) -> str:
+        """``a vs b`` (or the one path); ``the run`` for the one row of a set metric."""
+        return " vs ".join(self.names) or "the run"
 
 
 @dataclass(frozen=True)
@@ -239,21 +239,23 @@ class Report:
     def __post_init__(self) -> None:
         expected = _BODY_OF_KIND.get(self.kind)
         if expected is None:
-            raise ArgumentError(
-                f"{{}}: {self.kind!r} is not a report kind; use one of {', '.join(_BODY_OF_KIND)}",
-                Argument("kind"),
-            )
+            problem = f"{self.kind!r} is not a report kind; use one of {', '.join(_BODY_OF_KIND)}"
+            raise ArgumentError(f"{{}}: {problem}", Argument("kind"))
         if not isinstance(self.body, expected):
-            raise ArgumentError(
-                f"{{}}: a {self.kind} report needs a {expected.__name__}, "
-                f"got a {type(self.body).__name__}",
-                Argument("body"),
-            )
+            problem = f"a {self.kind} report needs a {expected.__name__}, got {self.body!r:.60}"
+            raise ArgumentError(f"{{}}: {problem}", Argument("body"))
 
     @property
     def passed(self) -> bool:
         """Whether every gate held (no gate: nothing failed)."""
         return all(verdict.passed for verdict in self.verdicts)
+
+    @property
+    def outcome(self) -> str:
+        """``passed`` or ``FAILED`` as the gates say; ``no gates`` without any."""
+        if not self.verdicts:
+            return "no gates"
+        return "passed" if self.passed else "FAILED"
 
     @property
     def total_rows(self) -> int:
@@ -289,16 +291,33 @@ def table_body(
     image_columns: Sequence[str],
     metrics: Sequence[MetricColumn],
 ) -> TableBody:
-    """A :class:`TableBody` from a command's rows (mappings of column to value); a row
-    with an ``error`` and no image names is left out (it is an :class:`Unreadable`)."""
+    """A :class:`TableBody` from a command's rows (mappings of column to value). A row
+    with an ``error`` and no value at all is left out: it is one of the
+    :func:`unreadable_rows`."""
     body = [
         TableRow(
             tuple(str(row.get(column, "")) for column in image_columns),
             tuple(_number(row.get(metric.name)) for metric in metrics),
         )
         for row in rows
+        if not _unscored(row, metrics)
     ]
     return TableBody(tuple(image_columns), tuple(metrics), tuple(body))
+
+
+def unreadable_rows(
+    rows: Iterable[Mapping[str, Any]], path_column: str, metrics: Sequence[MetricColumn]
+) -> tuple[Unreadable, ...]:
+    """The rows with an ``error`` and no value, as :class:`Unreadable` inputs."""
+    return tuple(
+        Unreadable(str(row.get(path_column, "")), str(row["error"]))
+        for row in rows
+        if _unscored(row, metrics)
+    )
+
+
+def _unscored(row: Mapping[str, Any], metrics: Sequence[MetricColumn]) -> bool:
+    return bool(row.get("error")) and all(_number(row.get(m.name)) is None for m in metrics)
 
 
 def summarise(
@@ -356,8 +375,9 @@ def sort_metric(metrics: Sequence[MetricColumn], by: str | None = None) -> int |
 
 def worst_first(body: TableBody, by: str | None = None) -> list[TableRow]:
     """The rows, worst first: the lowest values of a higher-is-better metric first, the
-    highest of a lower-is-better one. Rows without the value come last; ties keep their
-    order. A metric with no direction (or a table without metrics) keeps the order."""
+    highest of a lower-is-better one (and of a metric without a direction that ``by``
+    chooses). Rows without the value come last; ties keep their order. With no ``by``
+    and no metric with a direction, the order stays as it is."""
     index = sort_metric(body.metrics, by)
     if index is None:
         return list(body.rows)
