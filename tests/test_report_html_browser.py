@@ -242,3 +242,13 @@ def test_quality_report_starts_with_the_worst_image(browser: Any, tmp_path: Path
     worst = min(rows, key=lambda row: float(row["entropy"]))  # type: ignore[arg-type]
     with _open(browser, tmp_path / "quality.html", javascript=False) as page:
         assert _first_column(page.page)[0] == worst["path"]
+
+
+def test_each_metric_has_a_histogram(loaded: LoadedPage) -> None:
+    assert loaded.page.locator("#summary svg.hist").count() == 2
+
+
+def test_histogram_counts_every_finite_value(loaded: LoadedPage, example: PairsExample) -> None:
+    titles = loaded.page.locator("#summary tr:nth-child(2) svg.hist rect title").all_text_contents()
+    finite = [row for row in example.rows if float(row["psnr"]) != float("inf")]  # type: ignore[arg-type]
+    assert sum(int(title.split()[0]) for title in titles) == len(finite)
