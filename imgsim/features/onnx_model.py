@@ -234,6 +234,9 @@ def _session(runtime: ModuleType, content: bytes, path: Path, threads: int | Non
     if threads is not None:
         options.intra_op_num_threads = threads
     options.log_severity_level = 3  # errors only: warnings would print from a library
+    # Threads that spin while they wait would take the cores from the workers that
+    # prepare the next batch.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     try:
         return runtime.InferenceSession(content, options, providers=["CPUExecutionProvider"])
     except Exception as error:  # onnxruntime raises its own, unexported exception types
