@@ -36,9 +36,9 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check imgsim tests bench
-	$(BIN)/ruff format --check imgsim tests bench
-	$(BIN)/mypy --strict imgsim
+	$(BIN)/ruff check imgsim tests bench tools
+	$(BIN)/ruff format --check imgsim tests bench tools
+	$(BIN)/mypy --strict imgsim tools/export_onnx.py
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/run.py
