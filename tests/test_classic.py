@@ -154,6 +154,55 @@ def test_uqi_equals_the_authors_code_at_its_minimum_size() -> None:
     assert uqi(distorted, reference) == pytest.approx(_img_qi(distorted, reference), rel=1e-6)
 
 
+EXACT = 1e-12
+"""uqi's window sums are exact integers and its map a product of two quotients: it
+differs from img_qi.m's float64 quotient by rounding only (~1e-15 measured)."""
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [(300, 257), (600, 120, 3), (9, 70001)],
+    ids=["gray-several-bands", "rgb-several-bands", "gray-one-row-bands"],
+)
+def test_uqi_equals_the_authors_code_to_rounding_on_random_images(
+    shape: tuple[int, ...],
+) -> None:
+    rng = np.random.default_rng(4)
+    reference = rng.integers(0, 256, shape, dtype=np.uint8)
+    distorted = rng.integers(0, 256, shape, dtype=np.uint8)
+    expected = _img_qi(distorted, reference)
+    assert uqi(distorted, reference) == pytest.approx(expected, rel=EXACT)
+
+
+def _flat_and_black(photo: Image) -> tuple[Image, Image]:
+    """A photograph and a noisy copy with overlapping black rectangles and a flat band:
+    windows flat in both (at two levels), black in both, flat in one only, across the
+    seams of uqi's bands of rows."""
+    reference = _crop(photo, (400, 300)).copy()
+    distorted = noise(5.0)(reference)
+    reference[100:300, 50:250] = 0
+    distorted[120:320, 60:280] = 0
+    distorted[:140] = 10
+    reference[:130] = 30
+    return distorted, reference
+
+
+def test_uqi_puts_flat_and_black_windows_where_img_qi_does_in_rgb(
+    photos: dict[str, Image],
+) -> None:
+    distorted, reference = _flat_and_black(photos["astronaut"])
+    expected = _img_qi(distorted, reference)
+    assert uqi(distorted, reference) == pytest.approx(expected, rel=EXACT)
+
+
+def test_uqi_puts_flat_and_black_windows_where_img_qi_does_in_gray(
+    photos: dict[str, Image],
+) -> None:
+    distorted, reference = _flat_and_black(photos["camera"])
+    expected = _img_qi(distorted, reference)
+    assert uqi(distorted, reference) == pytest.approx(expected, rel=EXACT)
+
+
 def test_uqi_refuses_images_smaller_than_its_window() -> None:
     small = np.zeros((7, 30), dtype=np.uint8)
     with pytest.raises(ValueError, match=r"uqi needs images of at least 8x8 pixels"):
