@@ -1,0 +1,99 @@
+"""The fast paths of the no-reference metrics give their references' values exactly:
+blur's bicubic shrink is Pillow's ``Image.resize`` byte for byte, on photographs and on
+random images of many sizes, with the fast horizontal pass and where Pillow keeps it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+from photos import PHOTOS
+from PIL import Image as PilImage
+
+from imgsim.metrics.noref_detail import _pillow_shrink, _row_shrink, _shrink_rows
+
+Image = NDArray[np.uint8]
+RNG_SIZES = np.random.default_rng(16)
+SIZES = [
+    (int(step * width), int(rows), int(width), int(height))
+    for step, width, rows, height in zip(
+        RNG_SIZES.integers(2, 24, 40),
+        4 * RNG_SIZES.integers(1, 20, 40),
+        RNG_SIZES.integers(4, 300, 40),
+        RNG_SIZES.integers(1, 120, 40),
+        strict=True,
+    )
+]
+"""(columns, rows, output width, output height): whole horizontal ratios 2-23, output
+widths that are multiples of 4, heights shrunk, kept or enlarged."""
+FAST_SIZES = [size for size in SIZES if _row_shrink(size[0], size[2], 1) is not None]
+"""Those that the fast horizontal pass takes (outputs that share the kernel)."""
+
+
+def _pillow(image: Image, size: tuple[int, int]) -> Image:
+    return np.asarray(PilImage.fromarray(image).resize(size))
+
+
+def _random(shape: tuple[int, ...], seed: int) -> Image:
+    return np.random.default_rng(seed).integers(0, 256, shape, dtype=np.uint8)
+
+
+@pytest.mark.parametrize("name", PHOTOS)
+def test_shrink_of_a_photograph_to_64_px_is_pillows(photos: dict[str, Image], name: str) -> None:
+    photo = photos[name]
+    size = (64, max(photo.shape[0] * 64 // photo.shape[1], 1))
+    assert np.array_equal(np.asarray(_pillow_shrink(photo, size)), _pillow(photo, size))
+
+
+@pytest.mark.parametrize("name", PHOTOS)
+def test_fast_horizontal_pass_of_a_photograph_is_pillows(
+    photos: dict[str, Image], name: str
+) -> None:
+    photo = np.ascontiguousarray(photos[name][:, : photos[name].shape[1] // 64 * 64])
+    rows = photo.shape[0]
+    assert np.array_equal(_shrink_rows(photo, 64), _pillow(photo, (64, rows)))
+
+
+def test_fast_pass_covers_the_benchmarks_1024_by_768_images() -> None:
+    assert _shrink_rows(_random((768, 1024, 3), 0), 64) is not None
+
+
+@pytest.mark.parametrize(("columns", "rows", "width", "height"), SIZES)
+def test_shrink_of_random_rgb_is_pillows(columns: int, rows: int, width: int, height: int) -> None:
+    image = _random((rows, columns, 3), columns * rows)
+    size = (width, height)
+    assert np.array_equal(np.asarray(_pillow_shrink(image, size)), _pillow(image, size))
+
+
+def test_fast_pass_takes_most_sizes() -> None:
+    assert len(FAST_SIZES) >= 30
+
+
+@pytest.mark.parametrize(("columns", "rows", "width", "height"), FAST_SIZES)
+def test_fast_horizontal_pass_of_random_gray_is_pillows(
+    columns: int, rows: int, width: int, height: int
+) -> None:
+    image = _random((rows, columns), columns + rows)
+    assert np.array_equal(_shrink_rows(image, width), _pillow(image, (width, rows)))
+
+
+def test_shrink_where_pillow_runs_the_vertical_pass_first_is_pillows() -> None:
+    # The height shrinks far more than the width: Pillow 13 starts with the rows.
+    image = _random((400, 64, 3), 1)
+    assert np.array_equal(np.asarray(_pillow_shrink(image, (32, 8))), _pillow(image, (32, 8)))
+
+
+def test_shrink_of_a_ratio_that_is_not_whole_is_pillows() -> None:
+    image = _random((300, 1000, 3), 2)
+    assert np.array_equal(np.asarray(_pillow_shrink(image, (64, 19))), _pillow(image, (64, 19)))
+
+
+def test_horizontal_pass_declines_a_ratio_that_is_not_whole() -> None:
+    assert _shrink_rows(_random((30, 1000, 3), 3), 64) is None
+
+
+def test_shrink_near_rounding_steps_is_pillows() -> None:
+    # Smooth ramps put many sums within the float32 margin of a rounding step.
+    ramp = np.add.outer(np.arange(256), np.arange(1024)) % 256
+    image = np.stack([ramp, ramp[::-1], ramp // 2], axis=2).astype(np.uint8)
+    assert np.array_equal(np.asarray(_pillow_shrink(image, (64, 16))), _pillow(image, (64, 16)))
