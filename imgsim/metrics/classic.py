@@ -53,16 +53,16 @@ the image in bands measured 1.3x faster than whole (0.6 against 0.77 ms at 512 x
 
 
 def _box_means(
-    values: NDArray[np.uint8] | NDArray[np.float32], squared: bool = False
+    values: NDArray[np.uint8] | NDArray[np.int32] | NDArray[np.float32], squared: bool = False
 ) -> NDArray[np.float64]:
     """Means over :data:`UQI_BLOCK` x :data:`UQI_BLOCK` windows of the values, or of
     their squares, in float64, one per pixel: OpenCV's box filter, whose window at pixel
     (i, j) starts at (i - 4, j - 4). Only windows inside the image are read afterwards
     (:func:`_valid_dot`); the others see zeros beyond the border.
 
-    For integer values the sums are exact: OpenCV sums uint8 in int32 and float32 (and
-    the squares of float32) in float64, exact while under 2^53, and dividing by 64 (a
-    power of 2) is exact too.
+    For integer values the sums are exact: OpenCV sums uint8 and int32 in int32 (under
+    2^31 here: 64 x 255000) and float32 (and the squares of float32) in float64, exact
+    while under 2^53, and dividing by 64 (a power of 2) is exact too.
     """
     box = cv2.sqrBoxFilter if squared else cv2.boxFilter
     size = (UQI_BLOCK, UQI_BLOCK)
@@ -135,13 +135,14 @@ def uqi(image_a: NDArray[np.uint8], image_b: NDArray[np.uint8]) -> float:
             )
         else:
             x, y = _luma_per_mille(reference), _luma_per_mille(judged)
-            total += _quality_map_sum(x, y, x + y, x - y)
+            # The means of int32 filter 1.4x faster than those of float32 (integer sums).
+            total += _quality_map_sum(x.astype(np.int32), y.astype(np.int32), x + y, x - y)
     return float(total / (windows_down * windows_across))
 
 
 def _quality_map_sum(
-    x: NDArray[np.uint8] | NDArray[np.float32],
-    y: NDArray[np.uint8] | NDArray[np.float32],
+    x: NDArray[np.uint8] | NDArray[np.int32],
+    y: NDArray[np.uint8] | NDArray[np.int32],
     sums: NDArray[np.float32],
     differences: NDArray[np.float32],
 ) -> float:
