@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -24,13 +25,17 @@ SIZE = (32, 32)
 COUNT = 5
 
 
-@pytest.fixture
-def images(tmp_path: Path) -> Path:
-    """Five small photographs of several sizes."""
+def five_photographs(folder: Path) -> Path:
+    """Five small photographs of several sizes in ``folder``."""
     names = ("astronaut", "chelsea", "coffee", "rocket", "camera")
     for index, name in enumerate(names):
-        save_image(tmp_path / "images" / f"{name}.png", photo(40 + 8 * index, 30 + 5 * index, name))
-    return tmp_path / "images"
+        save_image(folder / f"{name}.png", photo(40 + 8 * index, 30 + 5 * index, name))
+    return folder
+
+
+@pytest.fixture
+def images(tmp_path: Path) -> Path:
+    return five_photographs(tmp_path / "images")
 
 
 @pytest.fixture
@@ -100,20 +105,34 @@ def test_a_copy_of_the_model_elsewhere_is_served_from_the_store(
 # --- misses ------------------------------------------------------------------------------
 
 
-def test_another_model_at_the_same_path_is_a_miss(images: Path, model: Path) -> None:
-    """Separate processes, as a user who exports the model again between two runs."""
-    store = model.parent / "store.sqlite"
+@pytest.fixture(scope="module")
+def rewritten(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, Path, subprocess.CompletedProcess[str]]:
+    """The images, the model path, and a second run after the model was written again
+    with other weights; separate processes, as for a user who exports the model again
+    between two runs."""
+    root = tmp_path_factory.mktemp("rewritten")
+    images = five_photographs(root / "images")
+    model = NET.save(root / "model.onnx", ["N", 3, *SIZE], two_outputs=True)
+    store = root / "store.sqlite"
     imgsim("extract", images, "-f", f"onnx:{model}", "--cache", store, "--format", "json")
     OTHER_NET.save(model, ["N", 3, *SIZE], two_outputs=True)
     result = imgsim("extract", images, "-f", f"onnx:{model}", "--cache", store, "--format", "json")
+    return images, model, result
+
+
+def test_another_model_at_the_same_path_is_a_miss(
+    rewritten: tuple[Path, Path, subprocess.CompletedProcess[str]],
+) -> None:
+    _, _, result = rewritten
     assert summary(result.stderr) == expected_summary(COUNT, COUNT, 0)
 
 
-def test_another_model_at_the_same_path_gives_its_own_values(images: Path, model: Path) -> None:
-    store = model.parent / "store.sqlite"
-    imgsim("extract", images, "-f", f"onnx:{model}", "--cache", store, "--format", "json")
-    OTHER_NET.save(model, ["N", 3, *SIZE], two_outputs=True)
-    result = imgsim("extract", images, "-f", f"onnx:{model}", "--cache", store, "--format", "json")
+def test_another_model_at_the_same_path_gives_its_own_values(
+    rewritten: tuple[Path, Path, subprocess.CompletedProcess[str]],
+) -> None:
+    images, model, result = rewritten
     actual = values(result.stdout, f"onnx:{model}")
     np.testing.assert_allclose(actual, twin(OTHER_NET, images), rtol=1e-5, atol=1e-5)
 
