@@ -11,6 +11,8 @@ from photos import PHOTOS
 from PIL import Image as PilImage
 
 from imgsim.metrics.noref_detail import _pillow_shrink, _row_shrink, _shrink_rows
+from imgsim.metrics.noref_specs import measurement_specs, measurement_values
+from imgsim.metrics.registry import NO_REFERENCE_METRICS
 
 Image = NDArray[np.uint8]
 RNG_SIZES = np.random.default_rng(16)
@@ -97,3 +99,20 @@ def test_shrink_near_rounding_steps_is_pillows() -> None:
     ramp = np.add.outer(np.arange(256), np.arange(1024)) % 256
     image = np.stack([ramp, ramp[::-1], ramp // 2], axis=2).astype(np.uint8)
     assert np.array_equal(np.asarray(_pillow_shrink(image, (64, 16))), _pillow(image, (64, 16)))
+
+
+@pytest.mark.parametrize("name", ["brightness", "contrast", "entropy"])
+def test_engine_values_from_the_shared_histogram_are_the_metrics(
+    photos: dict[str, Image], name: str
+) -> None:
+    photo = photos["coffee"]
+    metric = NO_REFERENCE_METRICS[name]
+    expected = np.asarray(measurement_values(metric, photo), dtype=np.float32)
+    assert np.array_equal(measurement_specs()[name].compute(photo, {}, False), expected)
+
+
+def test_shared_histogram_follows_a_new_image(photos: dict[str, Image]) -> None:
+    spec = measurement_specs()["contrast"]
+    spec.compute(photos["coffee"], {}, False)
+    flat = np.full((32, 32, 3), 90, np.uint8)
+    assert spec.compute(flat, {}, False)[0] == 0.0

@@ -93,7 +93,11 @@ def brightness(image: NDArray[np.uint8]) -> Brightness:
     R. J. Hyndman, Y. Fan, "Sample quantiles in statistical packages", The American
     Statistician 50(4), 361-365, 1996.
     """
-    counts = gray_histogram(gray8(checked_image(image, "image")))
+    return brightness_of_levels(gray_histogram(gray8(checked_image(image, "image"))))
+
+
+def brightness_of_levels(counts: NDArray[np.int64]) -> Brightness:
+    """:func:`brightness` of the gray image whose 256-level histogram is ``counts``."""
     total, level_sum, _ = _sums(counts)
     return Brightness(
         mean=level_sum / total,
@@ -130,7 +134,12 @@ def contrast(image: NDArray[np.uint8]) -> float:
     E. Peli, "Contrast in complex images", Journal of the Optical Society of America A
     7(10), 2032-2040, 1990.
     """
-    total, level_sum, square_sum = _sums(gray_histogram(gray8(checked_image(image, "image"))))
+    return contrast_of_levels(gray_histogram(gray8(checked_image(image, "image"))))
+
+
+def contrast_of_levels(counts: NDArray[np.int64]) -> float:
+    """:func:`contrast` of the gray image whose 256-level histogram is ``counts``."""
+    total, level_sum, square_sum = _sums(counts)
     return math.sqrt((total * square_sum - level_sum * level_sum) / (total * total))
 
 
@@ -211,7 +220,11 @@ def entropy(image: NDArray[np.uint8]) -> float:
     C. E. Shannon, "A mathematical theory of communication", Bell System Technical
     Journal 27, 379-423, 1948.
     """
-    counts = gray_histogram(gray8(checked_image(image, "image")))
+    return entropy_of_levels(gray_histogram(gray8(checked_image(image, "image"))))
+
+
+def entropy_of_levels(counts: NDArray[np.int64]) -> float:
+    """:func:`entropy` of the gray image whose 256-level histogram is ``counts``."""
     shares = counts[counts > 0] / float(counts.sum())
     return float(max(0.0, -np.sum(shares * np.log2(shares))))
 

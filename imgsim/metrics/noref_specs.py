@@ -10,12 +10,19 @@ command but these reads them, and ``imgsim extract -f`` does not take their name
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
 
 from imgsim.features import FeatureParams, FeatureSpec
 from imgsim.metrics.noref_entries import READ_COLOUR
+from imgsim.metrics.noref_levels import (
+    brightness_of_levels,
+    contrast_of_levels,
+    entropy_of_levels,
+    gray_histogram,
+)
 from imgsim.metrics.pair_inputs import checked_image, gray8
 from imgsim.metrics.records import Metric
 from imgsim.metrics.registry import NO_REFERENCE_METRICS
@@ -38,28 +45,52 @@ def stored_outputs(metric: Metric, stored: NDArray[np.generic]) -> dict[str, flo
     }
 
 
+FROM_LEVELS: dict[str, Callable[[NDArray[np.int64]], tuple[float, ...] | float]] = {
+    "brightness": brightness_of_levels,
+    "contrast": contrast_of_levels,
+    "entropy": entropy_of_levels,
+}
+"""The metrics that read the gray image's 256-level histogram alone: the engine counts
+the levels of each image once for all of them."""
+
+
 class _LastGray:
-    """MATLAB ``rgb2gray`` of the last image the engine measured, so that the metrics of
-    one image share one conversion (each computes it from an RGB image otherwise). The
-    engine's decoded images are not changed once decoded; the image itself is kept, and
-    compared by identity, so that an id cannot be reused."""
+    """MATLAB ``rgb2gray`` of the last image the engine measured, and its histogram, so
+    that the metrics of one image share one conversion and one count (each computes
+    them from an RGB image otherwise). The engine's decoded images are not changed once
+    decoded; the image itself is kept, and compared by identity, so that an id cannot
+    be reused."""
 
     image: NDArray[np.uint8] | None = None
     gray: NDArray[np.uint8] | None = None
+    counts: NDArray[np.int64] | None = None
 
     @classmethod
     def of(cls, image: NDArray[np.uint8]) -> NDArray[np.uint8]:
         if cls.image is not image or cls.gray is None:
             cls.image, cls.gray = image, gray8(checked_image(image, "image"))
+            cls.counts = None
         return cls.gray
+
+    @classmethod
+    def levels_of(cls, image: NDArray[np.uint8]) -> NDArray[np.int64]:
+        gray = cls.of(image)
+        if cls.counts is None:
+            cls.counts = gray_histogram(gray)
+        return cls.counts
 
 
 def _spec(metric: Metric) -> FeatureSpec:
     reads_colour = metric.name in READ_COLOUR
+    from_levels = FROM_LEVELS.get(metric.name)
 
     def compute(
         image: NDArray[np.uint8], params: FeatureParams, reduced: bool
     ) -> NDArray[np.float32]:
+        if from_levels is not None:
+            value = from_levels(_LastGray.levels_of(image))
+            values = value if isinstance(value, tuple) else (value,)
+            return np.asarray(values, dtype=np.float32)
         source = image if reads_colour else _LastGray.of(image)
         return np.asarray(measurement_values(metric, source), dtype=np.float32)
 
