@@ -229,13 +229,6 @@ def entropy_of_levels(counts: NDArray[np.int64]) -> float:
     return float(max(0.0, -np.sum(shares * np.log2(shares))))
 
 
-def _block_means(values: NDArray[np.float32], columns: int, rows: int) -> NDArray[np.float32]:
-    """Means of the 8 x 8 blocks of ``values`` (a whole number of blocks)."""
-    return np.asarray(
-        cv2.resize(values, (columns, rows), interpolation=cv2.INTER_AREA), dtype=np.float32
-    )
-
-
 def flat_fraction(image: NDArray[np.uint8]) -> float:
     r"""Share of the image's 8 x 8 blocks whose gray levels are near-uniform.
 
@@ -262,7 +255,7 @@ def flat_fraction(image: NDArray[np.uint8]) -> float:
     per pixel is not flat over 8 px (standard deviation 2.3) at either size, while
     smaller blocks find smaller blank patches. The threshold of 2 levels is above the
     spread of a block that straddles one 8-bit rounding step and below typical camera
-    noise. Block sums come from OpenCV's area averaging, exact in float32.
+    noise. Block sums come from OpenCV's integral images, exact.
 
     References
     ----------
@@ -277,12 +270,23 @@ def flat_fraction(image: NDArray[np.uint8]) -> float:
             f"flat_fraction needs images of at least {FLAT_BLOCK}x{FLAT_BLOCK} pixels, "
             f"got {gray.shape[1]}x{gray.shape[0]}"
         )
-    values = gray[: rows * FLAT_BLOCK, : columns * FLAT_BLOCK].astype(np.float32)
+    blocks = gray[: rows * FLAT_BLOCK, : columns * FLAT_BLOCK]
+    # Block sums from the integral images of the levels and of their squares: the sums
+    # in int32 (float64 where they could pass 2^31), the squares' in float64, all exact.
+    depth = cv2.CV_32S if blocks.size * 255 < 2**31 else cv2.CV_64F
+    level_integral, square_integral = cv2.integral2(blocks, sdepth=depth, sqdepth=cv2.CV_64F)
+    sums = _block_sums(level_integral[::FLAT_BLOCK, ::FLAT_BLOCK].astype(np.float64))
+    square_sums = _block_sums(np.asarray(square_integral[::FLAT_BLOCK, ::FLAT_BLOCK], np.float64))
     size = FLAT_BLOCK * FLAT_BLOCK
-    # Area averaging by a whole factor is the block sum times 1/64, a power of two:
-    # sums of levels and of their squares (under 2^24) are exact in float32.
-    sums = _block_means(values, columns, rows) * size
-    square_sums = _block_means(values * values, columns, rows) * size
-    spread = size * square_sums.astype(np.float64) - np.square(sums.astype(np.float64))
+    spread = size * square_sums - np.square(sums)
     flat = spread < (FLAT_MAX_STD * size) ** 2
     return float(np.count_nonzero(flat) / flat.size)
+
+
+def _block_sums(corners: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The sums over the blocks between consecutive rows and columns of an integral
+    image's ``corners``."""
+    return np.asarray(
+        corners[1:, 1:] - corners[:-1, 1:] - corners[1:, :-1] + corners[:-1, :-1],
+        dtype=np.float64,
+    )
