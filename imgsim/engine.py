@@ -117,7 +117,7 @@ class _Plan:
         decodes = {spec.name: group.decode.label for group in self.groups for spec in group.specs}
         return {
             spec.name: feature_key(
-                spec.name, spec.version, spec.param_values(self.params), decodes[spec.name]
+                spec.key_name, spec.version, spec.param_values(self.params), decodes[spec.name]
             )
             for spec in self.specs
         }

@@ -33,7 +33,7 @@ from imgsim.features import (
     get_feature,
     is_model_feature,
 )
-from imgsim.features.spec import ONNX_OPTIONS, ParamValue
+from imgsim.features.spec import ONNX_OPTIONS, ParamValue, key_name
 from imgsim.metrics import sets
 
 if TYPE_CHECKING:
@@ -145,9 +145,9 @@ class ReferenceStats:
     def check_compatible(self, feature: str, params: FeatureParams) -> None:
         """Refuse vectors of another feature, other options or another feature version."""
         spec = get_feature(feature)
-        wanted = (spec.name, spec.param_values(params), spec.version)
+        wanted = (spec.key_name, spec.param_values(params), spec.version)
         recorded = self._recorded_values(spec)
-        if wanted != (self.feature, recorded, self.version):
+        if wanted != (key_name(self.feature), recorded, self.version):
             values = self.params if recorded is None else recorded
             made_text, made = _described(self.feature, values)
             asked_text, asked = _described(spec.name, wanted[1])
@@ -165,7 +165,7 @@ class ReferenceStats:
         """The recorded options as ``spec`` reads them now: an option recorded before it
         existed (``space`` of color_hist) counts as its default; ``None`` when the
         recorded ones are no options of ``spec`` or no valid values."""
-        if spec.name != self.feature:
+        if spec.key_name != key_name(self.feature):
             return None
         return spec.recorded_values(self.params)
 

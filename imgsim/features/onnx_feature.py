@@ -10,7 +10,8 @@ onnxruntime threads as the run has workers (:mod:`imgsim.embedding`).
 What the values depend on, and so the store key and what a statistics file records:
 the model file's SHA-256, the chosen output and every resolved preprocessing value
 (options over the model's metadata over the defaults). A changed model file or
-option is a miss, never a stale hit; the path itself is not part of it.
+option is a miss, never a stale hit; the path itself is not part of it (the key's
+name is ``onnx``: :attr:`~imgsim.features.FeatureSpec.key_name`).
 """
 
 from __future__ import annotations
@@ -198,7 +199,7 @@ def onnx_spec(name: str) -> FeatureSpec:
 
 
 OptionsKey = tuple[tuple[str, Any], ...]
-Stamp = tuple[int, int] | None
+Stamp = tuple[int, int, int, int] | None
 
 
 def _options_key(params: FeatureParams) -> OptionsKey:
@@ -247,12 +248,14 @@ def remember(found: Mapping[tuple[str, Stamp, OptionsKey], Resolved]) -> None:
 
 
 def _stamp(path: Path) -> Stamp:
-    """Size and modification time of the file: a model changed on disk is read again."""
+    """The file's inode, size, and modification and change times: a model changed on
+    disk is read again (the change time cannot be set back, as the modification time
+    can)."""
     try:
         status = os.stat(path)
     except OSError:
         return None
-    return (status.st_size, status.st_mtime_ns)
+    return (status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
 
 
 _sessions: OrderedDict[tuple[Any, ...], OnnxModel] = OrderedDict()

@@ -122,6 +122,11 @@ class FeatureParams:
         return self.size if self.size is not None else DEFAULT_WORK_SIZE
 
 
+def key_name(feature: str) -> str:
+    """What :attr:`FeatureSpec.key_name` is for the feature named ``feature``."""
+    return "onnx" if feature.startswith("onnx:") else feature
+
+
 ONNX_OPTIONS = ("onnx_size", "onnx_layout", "onnx_range", "onnx_mean", "onnx_std", "onnx_resize")
 """The :class:`FeatureParams` fields that set the preprocessing of ``onnx:`` models."""
 
@@ -233,6 +238,13 @@ class FeatureSpec:
     def stored_width(self, params: FeatureParams) -> int:
         """Values per image as stored: bytes of packed bits for hashes, else :attr:`dim`."""
         return (self.dim(params) + 7) // 8 if self.kind == "hash" else self.dim(params)
+
+    @property
+    def key_name(self) -> str:
+        """The name its values are stored and recorded under: its name, or ``onnx`` for a
+        model feature, which :meth:`param_values` identifies by the model's digest, not
+        by the path it was named with."""
+        return key_name(self.name)
 
     def param_values(self, params: FeatureParams) -> dict[str, ParamValue]:
         """The options this feature depends on, with their values (``size``: the side of
