@@ -40,14 +40,19 @@ _SUFFIX_FORMATS = {".csv": Format.csv, ".json": Format.json, ".jsonl": Format.js
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+_GALLERY_SUFFIXES = (".npz", ".imgidx")
+"""Outputs that hold vectors as arrays: an ``.npz``, a gallery index (imgsim.gallery)."""
+
+
 def format_for_path(path: Path, *, allow_npz: bool = False) -> Format | None:
-    """The format an output file's extension names; ``None`` for ``.npz``."""
+    """The format an output file's extension names; ``None`` for ``.npz`` and ``.imgidx``
+    (vectors as arrays) when ``allow_npz``."""
     suffix = path.suffix.lower()
-    if suffix == ".npz" and allow_npz:
+    if suffix in _GALLERY_SUFFIXES and allow_npz:
         return None
     if suffix in _SUFFIX_FORMATS:
         return _SUFFIX_FORMATS[suffix]
-    valid = ", ".join([*_SUFFIX_FORMATS, *([".npz"] if allow_npz else [])])
+    valid = ", ".join([*_SUFFIX_FORMATS, *(_GALLERY_SUFFIXES if allow_npz else [])])
     raise UsageError(
         Wording.concat(
             Wording.of(Argument("out")),
@@ -213,3 +218,49 @@ def write_npz(path: Path, arrays: Mapping[str, Any]) -> None:
 
     with atomic_binary_file(path) as raw:
         np.savez(raw, **arrays)
+
+
+@dataclass(frozen=True)
+class NpzMember:
+    """One array of an ``.npz`` written by :func:`write_npz_members`, given by its
+    dtype, shape and the bytes of its values in C order, as an iterable of chunks (so
+    that an array larger than memory is copied in, a chunk at a time)."""
+
+    name: str
+    dtype: Any
+    """A NumPy dtype (or what :class:`numpy.dtype` takes)."""
+    shape: tuple[int, ...]
+    chunks: Callable[[], Iterable[bytes]]
+
+
+def write_npz_members(path: Path, members: Iterable[NpzMember]) -> None:
+    """Write an uncompressed ``.npz`` atomically, member by member, each member's values
+    streamed from its chunks: what :func:`numpy.load` reads back is what
+    :func:`numpy.savez` would have written for the same arrays (a ``.npy`` header, then
+    the raw values), with memory bounded by one chunk."""
+    import zipfile
+
+    import numpy as np
+
+    with (
+        atomic_binary_file(path) as raw,
+        zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive,
+    ):
+        for member in members:
+            dtype = np.dtype(member.dtype)
+            header = {
+                "descr": np.lib.format.dtype_to_descr(dtype),
+                "fortran_order": False,
+                "shape": member.shape,
+            }
+            expected = dtype.itemsize * math.prod(member.shape)
+            written = 0
+            with archive.open(f"{member.name}.npy", "w", force_zip64=True) as entry:
+                np.lib.format.write_array_header_1_0(entry, header)
+                for chunk in member.chunks():
+                    entry.write(chunk)
+                    written += len(chunk)
+            if written != expected:
+                raise ValueError(
+                    f"members: {member.name} gave {written} bytes, its shape {expected}"
+                )

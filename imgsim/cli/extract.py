@@ -52,6 +52,14 @@ def extract(
     ] = None,
     fmt: FormatOption = None,
     out: OutOption = None,
+    append: Annotated[
+        bool,
+        typer.Option(
+            "--append",
+            help="With --out GALLERY.imgidx: add the images to that gallery index instead "
+            "of writing a new one (same features and options; what is there is not rewritten).",
+        ),
+    ] = False,
     workers: WorkersOption = None,
     quiet: QuietOption = False,
     skip_bad: SkipBadOption = False,
@@ -63,8 +71,10 @@ def extract(
 
     Hashes are printed as hex, vectors in full (JSON arrays; space-separated numbers
     in one CSV cell). With --out X.npz the vectors are written as arrays instead:
-    `paths` and one array per feature (packed uint8 bits for hashes). Features are
-    kept in the feature store, so a rerun only computes what is new or changed.
+    `paths` and one array per feature (packed uint8 bits for hashes); with --out
+    X.imgidx as a gallery index, which `imgsim rank` opens memory-mapped and --append
+    grows. Features are kept in the feature store, so a rerun only computes what is new
+    or changed.
     """
     from imgsim.engine import ExtractOptions
     from imgsim.features import resolve_features
@@ -78,6 +88,8 @@ def extract(
         raise UsageError(f"missing --feature/-f; valid features: {', '.join(FEATURES)}")
     specs = resolve_features(names)
     npz_out = out if out is not None and format_for_path(out, allow_npz=True) is None else None
+    if append and npz_out is None:
+        raise UsageError("--append needs --out GALLERY.imgidx (a gallery index to add to)")
     output_format = Format.csv if npz_out is not None else resolve_format(fmt, out)
     files = discover_images(paths)
     options = ExtractOptions(
@@ -96,9 +108,11 @@ def extract(
                 workers=workers,
                 progress=progress,
                 on_result=tally.observe,
+                append=append,
             )
             if not quiet:
-                sys.stderr.write(f"imgsim: wrote {written} images to {npz_out}\n")
+                done = "added" if append else "wrote"
+                sys.stderr.write(f"imgsim: {done} {written} images to {npz_out}\n")
         else:
             rows = extract_rows(
                 files,

@@ -57,7 +57,10 @@ def rank(
     query: Annotated[Path, typer.Argument(help="Query image or folder.")],
     gallery: Annotated[
         Path,
-        typer.Argument(help="Gallery folder, or an .npz written by `imgsim extract --out`."),
+        typer.Argument(
+            help="Gallery folder, or a gallery index (.imgidx) or .npz written by "
+            "`imgsim extract --out`."
+        ),
     ],
     feature: FeatureOption = None,
     distance: DistanceOption = None,

@@ -69,14 +69,21 @@ def extract_gallery(
     workers: int | None = None,
     progress: ProgressCallback | None = None,
     on_result: ResultCallback | None = None,
+    append: bool = False,
 ) -> int:
-    """Write the features of the readable image ``files`` to the gallery file ``path``
-    (see :meth:`imgsim.neighbours.Gallery.save`); returns the number of images written.
-    ``on_result`` sees every result, unreadable files included."""
+    """Write the features of the readable image ``files`` to the gallery ``path``: a
+    gallery index (``.imgidx``, which ``append`` adds to) or an ``.npz`` (see
+    :meth:`imgsim.neighbours.Gallery.save`), streamed, so that memory does not grow with
+    the number of files; returns the number of images written. ``on_result`` sees every
+    result, unreadable files included."""
+    from imgsim.gallery import check_appendable
     from imgsim.neighbours import Gallery
 
+    specs = _specs(options)
+    if append:
+        check_appendable(path, specs, options.params)  # before any image is decoded
     results = _results(files, options, store, workers, progress, on_result)
-    return Gallery.save(path, results, _specs(options), options.params)
+    return Gallery.save(path, results, specs, options.params, append=append)
 
 
 def _specs(options: ExtractOptions) -> list[FeatureSpec]:

@@ -30,10 +30,12 @@ def nearest(
     threshold: float | None = None,
     gates: Sequence[Gate] = (),
 ) -> Outcome:
-    """The ``k`` closest images of the ``gallery`` (a folder, or an ``.npz`` written by
-    :meth:`Gallery.save <imgsim.neighbours.Gallery.save>`) for each image of ``query``:
-    rows of query, rank, match and the score, named after the distance."""
+    """The ``k`` closest images of the ``gallery`` (a folder, or a gallery index or
+    ``.npz`` written by :meth:`Gallery.save <imgsim.neighbours.Gallery.save>`; an index
+    is searched memory-mapped, a chunk at a time) for each image of ``query``: rows of
+    query, rank, match and the score, named after the distance."""
     from imgsim.features import get_feature
+    from imgsim.gallery import is_gallery_index
     from imgsim.gates import check_rows
     from imgsim.metrics.distances import get_distance
     from imgsim.neighbours import Gallery, rank, same_images, search_values
@@ -41,7 +43,7 @@ def nearest(
     spec = get_feature(feature)
     metric = get_distance(distance)
     column = metric.name
-    if gallery.suffix.lower() == ".npz" and gallery.is_file():
+    if (gallery.suffix.lower() == ".npz" and gallery.is_file()) or is_gallery_index(gallery):
         index = Gallery.load(gallery, spec, params)
     else:
         found = source([gallery], "gallery")
@@ -50,9 +52,10 @@ def nearest(
     exclude = same_images(queries.paths, index.paths) if exclude_self else ()
     matches = rank(
         search_values(spec, metric, queries.values),
-        search_values(spec, metric, index.values),
+        index.values,
         k,
         metric,
+        prepare=lambda chunk: search_values(spec, metric, chunk),
         exclude=exclude,
         threshold=threshold,
     )
