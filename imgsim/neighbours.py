@@ -26,7 +26,8 @@ from imgsim.metrics.search import _smallest, distance_blocks, topk
 
 if TYPE_CHECKING:
     from imgsim.engine import ImageResult
-    from imgsim.gallery import GalleryIndex, IndexWriter
+    from imgsim.gallery import GalleryIndex
+    from imgsim.gallery_writer import IndexWriter
     from imgsim.output import NpzMember
 
 
@@ -91,13 +92,13 @@ class Gallery:
         stored: packed bits for hashes) and the metadata that says which features and
         options made them, copied member by member from a temporary index beside it.
         Returns the number of images written."""
-        from imgsim import gallery
+        from imgsim import gallery, gallery_writer
 
         if append:
-            with gallery.appending(path, specs, params) as writer:
+            with gallery_writer.appending(path, specs, params) as writer:
                 return _add_readable(writer, results)
         if path.suffix.lower() == gallery.SUFFIX:
-            with gallery.creating(path, specs, params) as writer:
+            with gallery_writer.creating(path, specs, params) as writer:
                 return _add_readable(writer, results)
         return _save_npz(path, results, specs, params)
 
@@ -118,7 +119,7 @@ def _save_npz(
     """The ``.npz`` of :meth:`Gallery.save`, through a temporary gallery index beside it."""
     import tempfile
 
-    from imgsim import gallery
+    from imgsim import gallery, gallery_writer
     from imgsim.output import write_npz_members
 
     parent = path.parent if str(path.parent) else Path()
@@ -132,7 +133,7 @@ def _save_npz(
         ) from None
     with scratch as folder:
         staged = Path(folder) / f"staged{gallery.SUFFIX}"
-        with gallery.creating(staged, specs, params) as writer:
+        with gallery_writer.creating(staged, specs, params) as writer:
             written = _add_readable(writer, results)
         write_npz_members(path, _npz_members(gallery.open_index(staged), specs, params))
     return written

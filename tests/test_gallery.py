@@ -28,7 +28,7 @@ from photos import PHOTOS
 from PIL import Image
 from scipy.spatial.distance import cdist
 
-from imgsim import gallery, neighbours
+from imgsim import gallery, gallery_writer, neighbours
 from imgsim.features import FeatureParams, get_feature
 from imgsim.metrics.distances import get_distance
 from imgsim.neighbours import Gallery, chunked_topk
@@ -192,7 +192,7 @@ def test_an_index_is_not_written_over_another_folder(
 def test_paths_read_back_as_written(tmp_path: Path) -> None:
     spec = get_feature("phash")
     names = ["a/ü.png", "b/日本.png", "", "c/d e.png"] * 1500  # several write batches
-    with gallery.creating(tmp_path / "p.imgidx", [spec], PARAMS) as writer:
+    with gallery_writer.creating(tmp_path / "p.imgidx", [spec], PARAMS) as writer:
         for name in names:
             writer.add(name, {"phash": np.zeros(8, np.uint8)})
 
@@ -342,11 +342,11 @@ _KILLED_APPENDER = textwrap.dedent(
     import sys, time
     from pathlib import Path
     import numpy as np
-    from imgsim import gallery
+    from imgsim import gallery, gallery_writer
     from imgsim.features import FeatureParams, get_feature
 
     spec = get_feature("color_hist")
-    with gallery.appending(Path(sys.argv[1]), [spec], FeatureParams()) as writer:
+    with gallery_writer.appending(Path(sys.argv[1]), [spec], FeatureParams()) as writer:
         for row in range(3 * gallery.BATCH_ROWS):
             writer.add(f"new/{row}.png", {"color_hist": np.full(512, 7.0, np.float32)})
         writer.flush()
@@ -362,7 +362,7 @@ def killed_mid_append(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, b
     more rows killed after writing them, before committing."""
     spec = get_feature("color_hist")
     target = tmp_path_factory.mktemp("killed") / "killed.imgidx"
-    with gallery.creating(target, [spec], PARAMS) as writer:
+    with gallery_writer.creating(target, [spec], PARAMS) as writer:
         for row in range(100):
             writer.add(f"old/{row}.png", {"color_hist": np.full(512, row, np.float32)})
     before = (target / "feature0.bin").read_bytes()
@@ -396,7 +396,7 @@ def test_a_gallery_killed_mid_append_takes_the_next_append(
     killed_mid_append: tuple[Path, bytes], tmp_path: Path
 ) -> None:
     target = shutil.copytree(killed_mid_append[0], tmp_path / "copy.imgidx")
-    with gallery.appending(target, [get_feature("color_hist")], PARAMS) as writer:
+    with gallery_writer.appending(target, [get_feature("color_hist")], PARAMS) as writer:
         writer.add("next.png", {"color_hist": np.full(512, -1.0, np.float32)})
 
     loaded = Gallery.load(target, get_feature("color_hist"), PARAMS)

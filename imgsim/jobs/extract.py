@@ -76,7 +76,7 @@ def extract_gallery(
     :meth:`imgsim.neighbours.Gallery.save`), streamed, so that memory does not grow with
     the number of files; returns the number of images written. ``on_result`` sees every
     result, unreadable files included."""
-    from imgsim.gallery import check_appendable
+    from imgsim.gallery_writer import check_appendable
     from imgsim.neighbours import Gallery
 
     specs = _specs(options)
