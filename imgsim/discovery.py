@@ -112,7 +112,8 @@ def _walk_files(
             continue
         try:
             is_dir = item.is_dir()
-        except OSError:
+        except OSError:  # a symbolic link loop: the decoder reports it, it is not dropped unseen
+            yield Path(item.path)
             continue
         if is_dir:
             yield from _walk_files(Path(item.path), seen, unreadable)
