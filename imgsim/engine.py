@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from imgsim.decoding import DecodeGroup, decode_groups, group_by_decode
+from imgsim.distributed import ShippedFile, ships_bytes
 from imgsim.embedding import in_batches, model_specs, split_inputs
 from imgsim.errors import BadImage
 from imgsim.features import (
@@ -148,25 +149,33 @@ def feature_keys(options: ExtractOptions) -> dict[str, str]:
 
 
 def extract_file(
-    path: Path, options: ExtractOptions, *, reader: StoreReader | None = None, stamped: bool = False
+    path: Path,
+    options: ExtractOptions,
+    *,
+    reader: StoreReader | None = None,
+    stamped: bool = False,
+    shipped: ShippedFile | None = None,
 ) -> ImageResult:
     """Read one file once, decode it once per decode its features need, and compute
     every requested feature from its own decode.
 
     With ``stamped`` (a store is in use) the result carries the file's stamp and
     digest; with a ``reader`` too, content already in the store is not decoded.
+    ``shipped``: the file as the client read it (its bytes and stamp), for a worker
+    that cannot read ``path`` itself.
     """
     plan = _plan(options)
-    stamp = digest = data = None
+    stamp = digest = None
+    data = shipped.data if shipped is not None else None
     if stamped or reader is not None:
         from imgsim.store import FileStamp, file_digest
 
-        stamp = FileStamp.of(path)
+        stamp = shipped.stamp if shipped is not None else FileStamp.of(path)
         known = reader.find_file(stamp, list(plan.keys.values())) if reader and stamp else None
         if known is not None:
             return _stored_result(path, known[1], plan, options.max_pixels, stamp, known[0])
         try:
-            data = path.read_bytes()
+            data = data if data is not None else path.read_bytes()
         except OSError:
             pass  # the decoder reports why the file cannot be read
         else:
@@ -265,31 +274,51 @@ def _extract_stream(
         _look_up(list(paths[i : i + size]), plan, max_pixels, store)
         for i in range(0, len(paths), size)
     )
+    ship = ships_bytes()
+    if ship:
+        jobs = (_with_bytes(job, stamped=context.store is not None) for job in jobs)
     idle = store.flush_if_due if store is not None else None
     try:
-        yield from _merged(jobs, context, workers, idle, progress, store, keys)
+        yield from _merged(jobs, context, workers, idle, progress, store, keys, ship)
     finally:
         if context.store is not None:
             release_reader(context.store)
 
 
+_Item = Path | ShippedFile
+_Job = tuple[tuple[list[Path], dict[int, ImageResult]], list[_Item]]
+"""A chunk, its results found in the store, and its files to compute (shipped or not)."""
+
+
+def _with_bytes(job: _Job, *, stamped: bool) -> _Job:
+    """The job with each file to compute read here (unreadable ones are results here)."""
+    from imgsim.distributed import read_files
+
+    (chunk, found), misses = job
+    paths = [item for item in misses if isinstance(item, Path)]
+    shipped, unreadable = read_files(paths, stamped=stamped)
+    positions = [index for index in range(len(chunk)) if index not in found]
+    for position, reason in unreadable.items():
+        found[positions[position]] = ImageResult(path=paths[position], error=reason)
+    return (chunk, found), list(shipped)
+
+
 def _merged(
-    jobs: Iterator[tuple[tuple[list[Path], dict[int, ImageResult]], list[Path]]],
+    jobs: Iterator[_Job],
     context: _ChunkContext,
     workers: int,
     idle: Callable[[], None] | None,
     progress: ProgressCallback | None,
     store: FeatureStore | None,
     keys: dict[str, str],
+    ship: bool,
 ) -> Iterator[ImageResult]:
     """Stored and computed results of each chunk, in input order, model features
     embedded; new ones recorded."""
-    chunks = (
-        _in_order(chunk, found, computed)
-        for (chunk, found), computed in stream_chunks(
-            _extract_chunk, jobs, context, workers=workers, idle=idle, setup=WORKERS
-        )
+    streamed = stream_chunks(
+        _extract_chunk, jobs, context, workers=workers, idle=idle, setup=WORKERS, carries_bytes=ship
     )
+    chunks = (_in_order(chunk, found, computed) for (chunk, found), computed in streamed)
     plan = _plan(context.options)
     for results in in_batches(chunks, plan.specs, plan.params, threads=workers):
         if store is not None:
@@ -308,9 +337,7 @@ def _in_order(
     return [found.get(index) or next(fresh) for index in range(len(chunk))]
 
 
-def _look_up(
-    chunk: list[Path], plan: _Plan, max_pixels: int, store: FeatureStore | None
-) -> tuple[tuple[list[Path], dict[int, ImageResult]], list[Path]]:
+def _look_up(chunk: list[Path], plan: _Plan, max_pixels: int, store: FeatureStore | None) -> _Job:
     """Split a chunk into results found in the store (by position) and files to compute."""
     found: dict[int, ImageResult] = {}
     if store is not None and store.usable:
@@ -323,7 +350,7 @@ def _look_up(
             stored = known.get(stamp.path) if stamp is not None else None
             if stored is not None:
                 found[index] = _stored_result(chunk[index], stored, plan, max_pixels)
-    misses = [path for index, path in enumerate(chunk) if index not in found]
+    misses: list[_Item] = [path for index, path in enumerate(chunk) if index not in found]
     return (chunk, found), misses
 
 
@@ -375,11 +402,16 @@ def release_reader(path: Path) -> None:
         reader.close()
 
 
-def _extract_chunk(paths: list[Path], context: _ChunkContext) -> list[ImageResult]:
+def _extract_chunk(items: list[_Item], context: _ChunkContext) -> list[ImageResult]:
     if context.prepared:
         from imgsim.features.onnx_feature import remember
 
         remember(context.prepared)
     reader = store_reader(context.store) if context.store is not None else None
     stamped = context.store is not None
-    return [extract_file(path, context.options, reader=reader, stamped=stamped) for path in paths]
+    return [
+        extract_file(item, context.options, reader=reader, stamped=stamped)
+        if isinstance(item, Path)
+        else extract_file(item.path, context.options, reader=reader, stamped=stamped, shipped=item)
+        for item in items
+    ]

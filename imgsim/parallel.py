@@ -1,4 +1,4 @@
-"""Ordered, bounded, chunked execution in a local process pool.
+"""Ordered, bounded, chunked execution in a local process pool, or on a Dask cluster.
 
 Work is cut into chunks of items; each chunk goes to a worker process as one
 message. Results come back in input order while at most a bounded window of
@@ -6,6 +6,9 @@ chunks is in flight, so memory does not grow with the number of items. One chunk
 (or ``workers=1``) runs in this process, without a pool. The pool is started only
 when there is something to send it, and stopped at once (no process left behind)
 when the run is interrupted or fails.
+
+Inside :func:`imgsim.distributed.cluster` the same chunks go to a Dask cluster
+instead, whatever the number of workers (see :mod:`imgsim.distributed`).
 
 This module knows nothing of what the work is: callers send a module-level
 function, the items and a context that travels with every chunk, and say in a
@@ -21,6 +24,9 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
+
+from imgsim import distributed
+from imgsim.errors import Argument, ArgumentError
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -67,9 +73,13 @@ def default_workers() -> int:
 
 def chunking(count: int, *, workers: int | None, chunk_size: int | None) -> tuple[int, int]:
     """``(chunk size, workers)`` for ``count`` items: ``workers`` (default: all cores)
-    and ``chunk_size`` (default: chosen for the load) as a run will use them."""
+    and ``chunk_size`` (default: chosen for the load) as a run will use them.
+
+    On a cluster the chunks are sized for its worker threads (``workers`` is then what
+    this process itself runs, such as model features)."""
     workers = default_workers() if workers is None else max(1, workers)
-    size = chunk_size or _chunk_size(count, workers)
+    on = distributed.current()
+    size = chunk_size or _chunk_size(count, workers if on is None else on.threads())
     return size, _workers_for(count, size, workers)
 
 
@@ -82,16 +92,21 @@ def ordered_map(
     chunk_size: int | None = None,
     progress: Callable[[int], None] | None = None,
     setup: WorkerSetup = _NO_SETUP,
+    carries_bytes: bool = False,
 ) -> Iterator[Result]:
     """``work`` over chunks of ``items`` in a process pool, yielding results in input order.
 
     ``work`` must be a module-level function (it is sent to worker processes by
     name); ``context`` is sent along with every chunk. ``progress`` is called with
-    the number of items just finished; ``setup`` says how each worker starts.
+    the number of items just finished; ``setup`` says how each worker starts;
+    ``carries_bytes`` as for :func:`stream_chunks`.
     """
     size, workers = chunking(len(items), workers=workers, chunk_size=chunk_size)
     jobs = ((None, list(items[i : i + size])) for i in range(0, len(items), size))
-    for _, results in stream_chunks(work, jobs, context, workers=workers, setup=setup):
+    chunks = stream_chunks(
+        work, jobs, context, workers=workers, setup=setup, carries_bytes=carries_bytes
+    )
+    for _, results in chunks:
         if progress is not None:
             progress(len(results))
         yield from results
@@ -105,6 +120,7 @@ def stream_chunks(
     workers: int,
     idle: Callable[[], None] | None = None,
     setup: WorkerSetup = _NO_SETUP,
+    carries_bytes: bool = False,
 ) -> Iterator[tuple[Tag, list[Result]]]:
     """``(tag, work(items, context))`` for each job, in order.
 
@@ -113,7 +129,22 @@ def stream_chunks(
     has items (an empty job never leaves this process), each worker as ``setup``
     says. ``idle`` is called every fraction of a second while the main process waits
     for a worker, and after each item when the work runs in this process.
+
+    Inside :func:`imgsim.distributed.cluster` every job with items goes to the cluster.
+    ``carries_bytes`` says that the items hold the contents of their files, as a cluster
+    with ``ship_bytes`` needs; other work is refused there (its workers would read the
+    files themselves).
     """
+    on = distributed.current()
+    if on is not None:
+        if on.ship_bytes and not carries_bytes:
+            raise ArgumentError(
+                "{} sends the files' contents for feature extraction only: this work reads "
+                "its files on the workers, which need them on a shared file system",
+                Argument("ship_bytes"),
+            )
+        yield from distributed.stream_on(on, work, jobs, context, idle=idle, setup=setup)
+        return
     if workers == 1:
         for tag, items in jobs:
             results: list[Result] = []

@@ -1,0 +1,280 @@
+"""Runs on a Dask distributed cluster instead of the local process pool.
+
+Inside ``with cluster(address):`` every chunk that :func:`imgsim.parallel.stream_chunks`
+would send to the local process pool is submitted to Dask instead: the same module-level
+``work(items, context)`` function, the same chunks, results in the same input order, so
+the results are those of a local run. Nothing else changes: store look-ups, model
+features and writing the store stay on the client (this process).
+
+- ``tcp://HOST:PORT`` (or any address ``distributed.Client`` takes) connects to a running
+  scheduler (``dask scheduler``; ``dask worker ADDRESS`` on each machine, or
+  dask-jobqueue / dask-kubernetes); one that cannot be reached within
+  ``connect_timeout`` seconds is an :class:`~imgsim.errors.ArgumentError` naming it.
+- ``local:N`` starts a ``LocalCluster`` of N single-threaded worker processes for the
+  run, and stops it at the end.
+
+Workers read the files from a file system they share with the client (the paths must
+name the same files there), unless ``ship_bytes`` is set: the client then reads each
+file and sends its bytes with the task (only jobs whose items can carry them, see
+:func:`imgsim.parallel.stream_chunks`).
+
+Failures: a worker that dies mid-run (killed, out of memory) has its tasks run again
+elsewhere by the scheduler (Dask's ``distributed.scheduler.allowed-failures``, 3 by
+default, bounds how often one task may take a worker down); a task that raises is run
+again ``_RETRIES`` times (a worker may have been half-way through a restart). Dask is the
+optional extra ``imgsim[dask]``: without it, :func:`cluster` says how to install it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from imgsim.errors import Argument, ArgumentError, ImgsimError, UsageError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from imgsim.parallel import WorkerSetup
+    from imgsim.store import FileStamp
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+Tag = TypeVar("Tag")
+Context = TypeVar("Context")
+
+INSTALL = "pip install 'imgsim[dask]'"
+"""How to install what :func:`cluster` needs."""
+
+_CHUNKS_IN_FLIGHT_PER_THREAD = 4
+"""As for the local pool: enough queued that no worker thread waits for its next chunk."""
+_RETRIES = 2
+_IDLE_SECONDS = 0.2
+"""While waiting for a chunk, the client wakes this often (e.g. to commit a store)."""
+_RECOUNT_SECONDS = 1.0
+"""How often the number of worker threads is asked again (workers join and leave)."""
+_LOCAL_PREFIX = "local:"
+
+
+@dataclass
+class Cluster:
+    """A Dask client for the run, and how tasks carry their files."""
+
+    client: Any
+    """The ``distributed.Client``."""
+    address: str
+    """The address as given (``tcp://HOST:PORT`` or ``local:N``)."""
+    ship_bytes: bool = False
+    """Tasks carry the files' bytes, read on the client."""
+    _threads: int = 0
+    _counted: float = field(default=float("-inf"))
+
+    def threads(self) -> int:
+        """Worker threads of the cluster now (at least 1: a scheduler whose workers have
+        not joined yet still takes tasks, which wait for them)."""
+        now = time.monotonic()
+        if now - self._counted >= _RECOUNT_SECONDS:
+            self._threads = sum(self.client.nthreads().values())
+            self._counted = now
+        return max(1, self._threads)
+
+
+_current: contextvars.ContextVar[Cluster | None] = contextvars.ContextVar(
+    "imgsim_cluster", default=None
+)
+
+
+def current() -> Cluster | None:
+    """The cluster that runs chunks now (see :func:`cluster`), or ``None``: the local pool."""
+    return _current.get()
+
+
+def ships_bytes() -> bool:
+    """Whether tasks carry their files' bytes now (a cluster with ``ship_bytes``)."""
+    found = _current.get()
+    return found is not None and found.ship_bytes
+
+
+@dataclass(frozen=True)
+class ShippedFile:
+    """A file read on the client, sent with its task to a worker that cannot read it."""
+
+    path: Path
+    data: bytes
+    stamp: FileStamp | None
+    """The file as the client saw it (for the feature store; ``None`` without one)."""
+
+
+def read_files(paths: list[Path], *, stamped: bool) -> tuple[list[ShippedFile], dict[int, str]]:
+    """The files that could be read, to ship, and why each other one (by position in
+    ``paths``) could not, in the decoder's words; ``stamped``: with their stamps."""
+    from imgsim.store import FileStamp
+
+    shipped: list[ShippedFile] = []
+    unreadable: dict[int, str] = {}
+    for position, path in enumerate(paths):
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            unreadable[position] = f"cannot read: {error.strerror or error}"
+            continue
+        shipped.append(ShippedFile(path, data, FileStamp.of(path) if stamped else None))
+    return shipped, unreadable
+
+
+@contextlib.contextmanager
+def cluster(
+    address: str, *, ship_bytes: bool = False, connect_timeout: float = 10.0
+) -> Iterator[Cluster]:
+    """While it lasts, chunks of work run on the Dask cluster at ``address``.
+
+    ``address``: ``tcp://HOST:PORT`` of a running scheduler, or ``local:N`` for a
+    ``LocalCluster`` of N worker processes with one thread each, started here and
+    stopped at the end. ``ship_bytes``: send the files' contents with each task, for
+    workers that cannot read the files. Results must be consumed inside the block.
+    """
+    if connect_timeout <= 0:
+        raise ArgumentError("{} must be positive", Argument("connect_timeout", connect_timeout))
+    distributed = _import_distributed()
+    with contextlib.ExitStack() as stack:
+        client = stack.enter_context(_connect(distributed, address, connect_timeout))
+        found = Cluster(client, address, ship_bytes)
+        token = _current.set(found)
+        stack.callback(_current.reset, token)
+        yield found
+
+
+def _import_distributed() -> Any:
+    try:
+        import distributed
+    except ImportError:
+        raise UsageError(f"running on a Dask cluster needs Dask distributed: {INSTALL}") from None
+    return distributed
+
+
+@contextlib.contextmanager
+def _connect(distributed: Any, address: str, timeout: float) -> Iterator[Any]:
+    """A client of the scheduler at ``address``, or of a new local cluster (``local:N``)."""
+    if address.startswith(_LOCAL_PREFIX):
+        workers = _local_workers(address)
+        local = distributed.LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            # The scheduler's HTTP server (health checks) starts even without a dashboard,
+            # on port 8787 unless told otherwise: any free port, so that no run warns
+            # that another has 8787.
+            scheduler_kwargs={"dashboard_address": ":0"},
+            # Its workers' start-up and shutdown chatter is no part of a run's output.
+            silence_logs=logging.ERROR,
+        )
+        with local, distributed.Client(local, timeout=timeout) as client:
+            yield client
+        return
+    try:
+        client = distributed.Client(address, timeout=timeout)
+    except (OSError, ValueError, TypeError) as error:
+        raise ArgumentError(
+            f"{{}}: cannot reach the Dask scheduler within {timeout:g} s ({error})",
+            Argument("scheduler", address),
+        ) from None
+    with client:
+        yield client
+
+
+def _local_workers(address: str) -> int:
+    text = address[len(_LOCAL_PREFIX) :]
+    if not text.isdigit() or int(text) < 1:
+        raise ArgumentError(
+            "{} must be tcp://HOST:PORT or local:N with N at least 1",
+            Argument("scheduler", address),
+        )
+    return int(text)
+
+
+def stream_on(
+    found: Cluster,
+    work: Callable[[list[Item], Context], list[Result]],
+    jobs: Iterable[tuple[Tag, list[Item]]],
+    context: Context,
+    *,
+    idle: Callable[[], None] | None,
+    setup: WorkerSetup,
+) -> Iterator[tuple[Tag, list[Result]]]:
+    """``(tag, work(items, context))`` for each job, in order, computed on the cluster.
+
+    At most a few chunks per worker thread are in flight; the oldest is waited for
+    while newer ones finish, so results come out in input order and memory stays bounded.
+    An empty job is not sent. Unfinished tasks are cancelled when the run stops early.
+    """
+    window: deque[tuple[Tag, Any]] = deque()
+    try:
+        for tag, items in jobs:
+            future = None
+            if items:
+                future = found.client.submit(
+                    _run, work, setup.initializer, items, context, pure=False, retries=_RETRIES
+                )
+            window.append((tag, future))
+            while window and (
+                len(window) >= found.threads() * _CHUNKS_IN_FLIGHT_PER_THREAD
+                or window[0][1] is None
+                or window[0][1].done()
+            ):
+                yield _next_result(window, idle)
+        while window:
+            yield _next_result(window, idle)
+    finally:
+        pending = [future for _, future in window if future is not None]
+        if pending:
+            found.client.cancel(pending)
+
+
+def _next_result(
+    window: deque[tuple[Tag, Any]], idle: Callable[[], None] | None
+) -> tuple[Tag, list[Result]]:
+    tag, future = window.popleft()
+    if future is None:
+        return tag, []
+    while True:
+        try:
+            results: list[Result] = future.result(timeout=_IDLE_SECONDS)
+        except (TimeoutError, asyncio.TimeoutError):  # the same class from Python 3.11 on
+            if idle is not None:
+                idle()
+            continue
+        except Exception as error:
+            if type(error).__name__ == "KilledWorker":
+                raise ImgsimError(
+                    f"a chunk of work took down every Dask worker that ran it ({error})"
+                ) from None
+            raise
+        future.release()
+        return tag, results
+
+
+_started: set[Callable[[], None]] = set()
+"""The initializers this worker process has run."""
+
+
+def _run(
+    work: Callable[[list[Item], Context], list[Result]],
+    initializer: Callable[[], None] | None,
+    items: list[Item],
+    context: Context,
+) -> list[Result]:
+    """One chunk on a Dask worker, whose process first runs the setup's ``initializer``
+    once, as a pool worker does (a worker restarted after a failure runs it again)."""
+    if initializer is not None and initializer not in _started:
+        initializer()
+        _started.add(initializer)
+    return work(items, context)
