@@ -191,6 +191,8 @@ def luma(pixels: NDArray[np.uint8]) -> NDArray[np.uint8]:
 
 def exif_orientation(image: Image.Image) -> int:
     """The EXIF orientation tag (1 to 8; 1, upright as stored, when absent or broken)."""
+    if image.format == "PNG":  # its getexif() decodes the pixels: a failure there is no EXIF's
+        image.load()
     try:
         value = image.getexif().get(_ORIENTATION_TAG, 1)
     except Exception:  # a broken EXIF block leaves the image as stored
