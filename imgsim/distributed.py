@@ -27,10 +27,10 @@ optional extra ``imgsim[dask]``: without it, :func:`cluster` says how to install
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import contextvars
 import logging
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -245,21 +245,24 @@ def _next_result(
     tag, future = window.popleft()
     if future is None:
         return tag, []
-    while True:
-        try:
-            results: list[Result] = future.result(timeout=_IDLE_SECONDS)
-        except (TimeoutError, asyncio.TimeoutError):  # the same class from Python 3.11 on
-            if idle is not None:
-                idle()
-            continue
-        except Exception as error:
-            if type(error).__name__ == "KilledWorker":
-                raise ImgsimError(
-                    f"a chunk of work took down every Dask worker that ran it ({error})"
-                ) from None
-            raise
-        future.release()
-        return tag, results
+    # Waiting on an event that the future sets, rather than on ``result(timeout=...)``:
+    # a result that arrives just as such a wait times out can be lost in distributed's
+    # own synchronisation (UnboundLocalError in distributed.utils.sync, seen in 2026.8).
+    finished = threading.Event()
+    future.add_done_callback(lambda _: finished.set())
+    while not finished.wait(_IDLE_SECONDS):
+        if idle is not None:
+            idle()
+    try:
+        results: list[Result] = future.result()
+    except Exception as error:
+        if type(error).__name__ == "KilledWorker":
+            raise ImgsimError(
+                f"a chunk of work took down every Dask worker that ran it ({error})"
+            ) from None
+        raise
+    future.release()
+    return tag, results
 
 
 _started: set[Callable[[], None]] = set()
