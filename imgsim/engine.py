@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from imgsim.decoding import DecodeGroup, decode_groups, group_by_decode
-from imgsim.distributed import ShippedFile, ships_bytes
+from imgsim.distributed import ShippedFile, current, ships_bytes
 from imgsim.embedding import in_batches, model_specs, split_inputs
 from imgsim.errors import BadImage
 from imgsim.features import (
@@ -228,6 +228,9 @@ class _ChunkContext:
     prepared: dict[Any, Any] = field(default_factory=dict)
     """The resolved preprocessing of the run's model features
     (:func:`imgsim.features.onnx_feature.known`): workers need not load the models."""
+    read_store: bool = True
+    """Workers look content up in the store. Not on a cluster: SQLite's write-ahead log
+    needs every reader on the writer's machine (the client looks files up itself)."""
 
 
 def extract_files(
@@ -255,7 +258,7 @@ def extract_files(
 
         prepared = known()
     store_path = store.path if store is not None and store.usable else None
-    context = _ChunkContext(options, store_path, prepared)
+    context = _ChunkContext(options, store_path, prepared, read_store=current() is None)
     return _extract_stream(paths, context, size, workers, progress, store)
 
 
@@ -407,7 +410,7 @@ def _extract_chunk(items: list[_Item], context: _ChunkContext) -> list[ImageResu
         from imgsim.features.onnx_feature import remember
 
         remember(context.prepared)
-    reader = store_reader(context.store) if context.store is not None else None
+    reader = store_reader(context.store) if context.store and context.read_store else None
     stamped = context.store is not None
     return [
         extract_file(item, context.options, reader=reader, stamped=stamped)
