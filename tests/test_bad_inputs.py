@@ -201,6 +201,16 @@ def test_fifo_named_directly_is_unreadable_without_hanging(tmp_path: Path) -> No
     assert result.returncode == 3
 
 
+def test_fifo_in_a_folder_is_reported_not_dropped(tmp_path: Path) -> None:
+    shutil.copy(CORPUS / "rgba.png", tmp_path / "a.png")
+    os.mkfifo(tmp_path / "fifo.png")
+    try:
+        result = run_imgsim("extract", tmp_path, "-f", "phash", "--format", "csv", timeout=6)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"imgsim extract {tmp_path} still waits for a writer after 6 s")
+    assert result.returncode == 3
+
+
 @pytest.mark.skipif(IS_ROOT, reason="root reads a file of mode 000")
 def test_file_without_read_permission_is_unreadable(run: Run, tmp_path: Path) -> None:
     path = tmp_path / "locked.png"
