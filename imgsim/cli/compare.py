@@ -46,6 +46,7 @@ from imgsim.cli.common import (
     unreadable_folders_note,
 )
 from imgsim.cli.feature_options import feature_params, with_feature_options
+from imgsim.cli.report_options import report_request, run_info, with_report_options, write_reports
 from imgsim.errors import UsageError
 from imgsim.metrics.registry import option_readers, pair_metric_help
 
@@ -79,6 +80,7 @@ GateOption = Annotated[
     '--gate "mean(ssim)>=0.9"'
 )
 @handle_errors
+@with_report_options
 @with_feature_options
 def compare(
     ctx: typer.Context,
@@ -134,12 +136,16 @@ def compare(
     its error column. The table ends with mean, min, max and median (one summary
     row when one pair is scored). With --set, the generated set A is scored as a
     whole against the reference set B (a folder, or a statistics file from
-    `imgsim stats`).
+    `imgsim stats`). --html, --summary and --junit write reports after the rows,
+    with the verdicts of the exit status; in GitHub Actions: --summary
+    "$GITHUB_STEP_SUMMARY".
     """
     from imgsim.jobs.compare import compare_inputs, parse_compare_gates
     from imgsim.metrics import DEFAULT_COMPARE_METRICS, parse_pair_metrics
     from imgsim.pairs import CompareOptions
+    from imgsim.reports.runs import pairs_keeper, pairs_report
 
+    request = report_request(ctx.params)
     if set_:
         if crop_border:
             raise UsageError("--crop-border applies to pair metrics, not to --set")
@@ -157,7 +163,7 @@ def compare(
             skip_bad,
         )
         options_ = SetOptions(k=k, subsets=subsets, subset_size=subset_size, seed=seed)
-        compare_sets(a, b, split_names(metric), gate or [], run, options_, fmt, out)
+        compare_sets(a, b, split_names(metric), gate or [], run, options_, fmt, out, request, ctx)
         return
     if feature:
         raise UsageError("--feature applies to --set; name pair metrics with -m (e.g. -m thumb)")
@@ -173,6 +179,7 @@ def compare(
     comparison = compare_inputs(
         a, b, options, gates, on_pairing=lambda pairing: _report_unpaired(pairing, a, b)
     )
+    kept = pairs_keeper(options, request, command_line_text)
     rows = comparison.rows(
         store=open_store(cache, no_cache or not comparison.uses_features),
         progress=progress_bar(comparison.total, quiet),
@@ -180,9 +187,12 @@ def compare(
         on_result=_report_result,
         skip_bad=skip_bad,
     )
+    if request.wanted:
+        rows = kept.watch(rows)
     emit(rows, comparison.row_columns, output_format, out, lambda: _epilogue(comparison))
     verdicts = comparison.verdicts()
     report_gates(verdicts, quiet=quiet)
+    write_reports(request, lambda: pairs_report(run_info(ctx), kept, comparison), max_pixels)
     counts = comparison.counts
     if not quiet:
         sys.stderr.write(

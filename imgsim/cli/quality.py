@@ -22,6 +22,7 @@ from imgsim.cli.common import (
     Tally,
     WorkersOption,
     app,
+    command_line_text,
     discover_images,
     emit,
     exit_status,
@@ -32,6 +33,7 @@ from imgsim.cli.common import (
     resolve_format,
     split_names,
 )
+from imgsim.cli.report_options import report_request, run_info, with_report_options, write_reports
 from imgsim.metrics.noref_entries import DEFAULT_QUALITY_METRICS
 from imgsim.metrics.registry import NO_REFERENCE_METRICS
 
@@ -48,7 +50,9 @@ PATH_KEYS = ("path",)
     '--gate "noise<=30"'
 )
 @handle_errors
+@with_report_options
 def quality(
+    ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Image files and/or folders.")],
     metric: Annotated[
         list[str] | None,
@@ -82,9 +86,14 @@ def quality(
     Catches broken generations: black, blank, washed-out, blurred, noisy or blocky
     frames (see `imgsim list` for each metric's range and direction). brightness gives
     three columns: the mean luma and its 5th and 95th percentiles. The table ends with
-    mean, min, max and median; values are kept in the feature store.
+    mean, min, max and median; values are kept in the feature store. --html,
+    --summary and --junit write reports after the rows, with the verdicts of the
+    exit status.
     """
     from imgsim.jobs.quality import QualityOptions, parse_quality_gates, quality_of
+    from imgsim.reports.runs import quality_keeper, quality_report
+
+    request = report_request(ctx.params)
 
     options = QualityOptions(
         metrics=tuple(split_names(metric) or DEFAULT_QUALITY_METRICS), max_pixels=max_pixels
@@ -93,6 +102,7 @@ def quality(
     output_format = resolve_format(fmt, out)
     run = quality_of(discover_images(paths), options, gates)
     tally = Tally()
+    kept = quality_keeper(options, request, command_line_text)
     rows = run.rows(
         store=open_store(cache, no_cache),
         progress=progress_bar(len(run.files), quiet),
@@ -100,9 +110,12 @@ def quality(
         on_result=tally.observe,
         skip_bad=skip_bad,
     )
+    if request.wanted:
+        rows = kept.watch(rows)
     emit(rows, run.row_columns, output_format, out, lambda: _epilogue(run))
     verdicts = run.verdicts()
     report_gates(verdicts, quiet=quiet, keys=PATH_KEYS)
+    write_reports(request, lambda: quality_report(run_info(ctx), kept, run), max_pixels)
     if not quiet:
         sys.stderr.write(f"imgsim: {tally.summary()}\n")
     failed_gate = any(not verdict.passed for verdict in verdicts)

@@ -39,6 +39,7 @@ from imgsim.cli.common import (
     summary_json,
 )
 from imgsim.cli.feature_options import feature_params, with_feature_options
+from imgsim.cli.report_options import report_request, run_info, with_report_options, write_reports
 from imgsim.errors import UsageError
 
 if TYPE_CHECKING:
@@ -48,6 +49,8 @@ if TYPE_CHECKING:
     from imgsim.metrics.records import Distance
     from imgsim.output import Epilogue, Format
     from imgsim.reference import SetOptions
+    from imgsim.reports import Unreadable
+    from imgsim.reports.runs import ReportRequest
 
 
 NEAR_DUPLICATE_RULE = (
@@ -116,6 +119,8 @@ class SetReader:
     def __init__(self, run: FeatureRun) -> None:
         self.run = run
         self.tallies: dict[str, Tally] = {}
+        self.found: dict[str, FeatureSet] = {}
+        """The features of each set read, by role (for the reports)."""
 
     @property
     def job_arguments(self) -> FeatureArguments:
@@ -141,7 +146,15 @@ class SetReader:
                 progress=bar,
                 on_result=tally.observe,
             )
-        return found.require_images(inputs)
+        self.found[role] = found.require_images(inputs)
+        return found
+
+    def unreadable(self) -> tuple[Unreadable, ...]:
+        """The files of every set read that could not be read, for the reports."""
+        from imgsim.reports.runs import unreadable_inputs
+
+        failures = [failure for found in self.found.values() for failure in found.failures]
+        return unreadable_inputs(failures, command_line_text)
 
     def finish(self, role: str, what: str) -> int:
         """The summary line of the set read as ``role`` (none if it was not read), and its
@@ -178,12 +191,15 @@ def compare_sets(
     set_options: SetOptions,
     fmt: Format | None,
     out: Path | None,
+    request: ReportRequest,
+    ctx: typer.Context,
 ) -> None:
     """``imgsim compare GEN REF --set``: one row of set metrics, gates on it."""
     from imgsim.gates import parse_gates
     from imgsim.jobs.sets import score_set
     from imgsim.metrics.sets import get_set_metric
     from imgsim.reference import DEFAULT_SET_METRICS
+    from imgsim.reports.runs import set_report
 
     names = [get_set_metric(name).name for name in metrics or DEFAULT_SET_METRICS]
     parsed_gates = parse_gates(gates, names)  # both checked before any image is read
@@ -195,6 +211,18 @@ def compare_sets(
     for note in outcome.notes:
         sys.stderr.write(f"imgsim: note: {one_line(command_line_text(note))}\n")
     emit_outcome(outcome, output_format, out, quiet=run.quiet)
+    write_reports(
+        request,
+        lambda: set_report(
+            run_info(ctx),
+            outcome,
+            feature=run.feature,
+            generated=reader.found["generated"],
+            reference=reader.found.get("reference"),
+            limit=request.html_limit,
+            wording=command_line_text,
+        ),
+    )
     raise typer.Exit(
         exit_status(
             gates_status(outcome),
@@ -274,6 +302,7 @@ def stats(
 
 @app.command(epilog='Example: imgsim diversity generated/ -f phash --gate "vendi>=20"')
 @handle_errors
+@with_report_options
 @with_feature_options
 def diversity(
     ctx: typer.Context,
@@ -310,7 +339,9 @@ def diversity(
     """
     from imgsim.gates import parse_gates
     from imgsim.jobs.sets import DIVERSITY_SCORES, diversity_of
+    from imgsim.reports.runs import diversity_report
 
+    request = report_request(ctx.params)
     run = set_run(
         "diversity",
         feature,
@@ -332,6 +363,10 @@ def diversity(
     if limit is None and not quiet:
         sys.stderr.write(f"imgsim: note: {no_default_threshold(metric.name, run.feature)}\n")
     emit_outcome(outcome, resolve_format(fmt, out), out, quiet=quiet, keys=("path",))
+    write_reports(
+        request,
+        lambda: diversity_report(run_info(ctx), outcome, unreadable=reader.unreadable()),
+    )
     raise typer.Exit(exit_status(gates_status(outcome), reader.finish("set", "diversity")))
 
 

@@ -7,6 +7,7 @@ each writer renders it and writes its file atomically.
 
 from __future__ import annotations
 
+from imgsim.reports.building import summarise, table_body, table_summaries, unreadable_rows
 from imgsim.reports.html import DEFAULT_LIMIT, render_html, write_html
 from imgsim.reports.junit import render_junit, write_junit
 from imgsim.reports.markdown import render_markdown, write_markdown
@@ -29,10 +30,6 @@ from imgsim.reports.model import (
     TableRow,
     Unreadable,
     Verdict,
-    summarise,
-    table_body,
-    table_summaries,
-    unreadable_rows,
     worst_first,
 )
 

@@ -25,6 +25,7 @@ from imgsim.reports.model import (
     DuplicatesBody,
     RankBody,
     Report,
+    SetBody,
     TableBody,
     check_limit,
     sort_metric,
@@ -165,7 +166,7 @@ def render_html(
         f"{parts.header(report)}{parts.banner(report.verdicts)}{parts.unreadable(report.unreadable)}"
         f"{parts.summaries(report.summaries)}"
         f'<section class="results" id="results"><h2>Results</h2>'
-        f"{parts.totals(report, shown, _WHAT[report.kind])}{content(thumbs)}</section>"
+        f"{_totals(report, shown)}{content(thumbs)}</section>"
         f"<script>{SORT_SCRIPT}</script></body></html>\n"
     )
 
@@ -182,6 +183,14 @@ def write_html(
     page = render_html(report, limit=limit, sort_by=sort_by, max_pixels=max_pixels)
     with atomic_text_file(path) as stream:
         stream.write(page)
+
+
+def _totals(report: Report, shown: int) -> str:
+    """How many rows there are and how many are shown; nothing for a set report without
+    reference images to show (its note says why)."""
+    if isinstance(report.body, SetBody) and not report.body.worst_covered:
+        return ""
+    return parts.totals(report, shown, _WHAT[report.kind])
 
 
 def _body(

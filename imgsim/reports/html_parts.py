@@ -249,7 +249,8 @@ def set_metrics(body: SetBody, shown: int, thumbs: Thumbs) -> str:
         if covered
         else ""
     )
+    note = f'<p class="note" id="set-note">{text(body.note)}</p>' if body.note else ""
     return (
         '<table class="setmetrics"><thead><tr><th>metric</th><th>better</th><th>value</th></tr>'
-        f"</thead><tbody>{rows}</tbody></table>{worst}"
+        f"</thead><tbody>{rows}</tbody></table>{note}{worst}"
     )

@@ -53,7 +53,8 @@ def render_markdown(report: Report, *, limit: int = DEFAULT_ROWS) -> str:
     ]
     if report.unreadable:
         blocks.append(
-            f"### {len(report.unreadable)} unreadable inputs\n\n"
+            f"### {len(report.unreadable)} unreadable input"
+            f"{'s' if len(report.unreadable) != 1 else ''}\n\n"
             + "\n".join(f"- {md_text(i.path)}: {md_text(i.reason)}" for i in report.unreadable)
         )
     if report.summaries:
@@ -150,6 +151,8 @@ def _set_results(body: SetBody, shown: int, note: str) -> str:
         for v in body.metrics
     ]
     text = "### Set metrics\n\n" + _table(["metric", "better", "value"], metrics, numeric=1)
+    if body.note:
+        text += f"\n\n{md_text(body.note)}"
     if body.worst_covered:
         covered = [[md_text(c.path), md_number(c.distance)] for c in body.worst_covered[:shown]]
         head = ["reference image", md_text(body.distance)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -70,7 +70,9 @@ class Verdict:
         their ``keys`` columns (``a``, ``b`` for pairs; ``path`` for quality)."""
         gate = result.gate
         rows = tuple(
-            FailingRow(tuple(str(row.get(key, "")) for key in keys), _number(row.get(gate.metric)))
+            FailingRow(
+                tuple(str(row.get(key, "")) for key in keys), as_number(row.get(gate.metric))
+            )
             for row in result.failing_rows
         )
         return cls(gate.text, result.passed, rows, result.value, gate.value_name)
@@ -125,6 +127,9 @@ class TableBody:
     image_columns: tuple[str, ...]
     metrics: tuple[MetricColumn, ...]
     rows: tuple[TableRow, ...]
+    total: int | None = None
+    """The rows of the run when :attr:`rows` holds only the worst of them (a large run
+    keeps a bounded number); ``None``: :attr:`rows` are all."""
 
     def __post_init__(self) -> None:
         for row in self.rows:
@@ -205,6 +210,9 @@ class SetBody:
     distance: str
     """The distance :attr:`CoveredImage.distance` is measured in."""
     worst_covered: tuple[CoveredImage, ...] = ()
+    note: str = ""
+    """What the report says about the reference images, e.g. why none are shown (a
+    statistics file holds no paths)."""
 
 
 Body = TableBody | RankBody | DuplicatesBody | SetBody
@@ -262,7 +270,7 @@ class Report:
         """The rows of the results: pairs or images, queries, groups, worst-covered images."""
         body = self.body
         if isinstance(body, TableBody):
-            return len(body.rows)
+            return len(body.rows) if body.total is None else body.total
         if isinstance(body, RankBody):
             return len(body.queries)
         if isinstance(body, DuplicatesBody):
@@ -270,8 +278,10 @@ class Report:
         return len(body.worst_covered)
 
     def rendered_rows(self, limit: int) -> int:
-        """How many of :attr:`total_rows` a report of at most ``limit`` rows shows."""
-        return min(self.total_rows, check_limit(limit))
+        """How many of :attr:`total_rows` a report of at most ``limit`` rows shows (no
+        more than a table holds)."""
+        held = len(self.body.rows) if isinstance(self.body, TableBody) else self.total_rows
+        return min(self.total_rows, held, check_limit(limit))
 
 
 def check_limit(limit: int) -> int:
@@ -281,79 +291,6 @@ def check_limit(limit: int) -> int:
             f"{{}}: must be a positive number of rows, got {limit!r}", Argument("limit")
         )
     return limit
-
-
-# --------------------------------------------------------------------------- building
-
-
-def table_body(
-    rows: Iterable[Mapping[str, Any]],
-    image_columns: Sequence[str],
-    metrics: Sequence[MetricColumn],
-) -> TableBody:
-    """A :class:`TableBody` from a command's rows (mappings of column to value). A row
-    with an ``error`` and no value at all is left out: it is one of the
-    :func:`unreadable_rows`."""
-    body = [
-        TableRow(
-            tuple(str(row.get(column, "")) for column in image_columns),
-            tuple(_number(row.get(metric.name)) for metric in metrics),
-        )
-        for row in rows
-        if not _unscored(row, metrics)
-    ]
-    return TableBody(tuple(image_columns), tuple(metrics), tuple(body))
-
-
-def unreadable_rows(
-    rows: Iterable[Mapping[str, Any]], path_column: str, metrics: Sequence[MetricColumn]
-) -> tuple[Unreadable, ...]:
-    """The rows with an ``error`` and no value, as :class:`Unreadable` inputs."""
-    return tuple(
-        Unreadable(str(row.get(path_column, "")), str(row["error"]))
-        for row in rows
-        if _unscored(row, metrics)
-    )
-
-
-def _unscored(row: Mapping[str, Any], metrics: Sequence[MetricColumn]) -> bool:
-    return bool(row.get("error")) and all(_number(row.get(m.name)) is None for m in metrics)
-
-
-def summarise(
-    column: MetricColumn, values: Iterable[float | None], bins: int = HISTOGRAM_BINS
-) -> MetricSummary:
-    """Count, mean, min, max, median and a histogram of one metric's values (``None``
-    and NaN are values that were not computed, and are left out)."""
-    import numpy as np
-
-    array = np.asarray([v for v in values if v is not None and not math.isnan(v)], dtype=float)
-    if array.size == 0:
-        return MetricSummary(column, 0, None, None, None, None, None)
-    finite = array[np.isfinite(array)]
-    histogram = None
-    if finite.size:
-        low, high = float(finite.min()), float(finite.max())
-        counts, _ = np.histogram(finite, bins=bins, range=(low, high) if high > low else None)
-        histogram = Histogram(low, high, tuple(int(c) for c in counts))
-    return MetricSummary(
-        column,
-        int(array.size),
-        float(np.mean(array)),
-        float(array.min()),
-        float(array.max()),
-        float(np.median(array)),
-        histogram,
-        int(array.size - finite.size),
-    )
-
-
-def table_summaries(body: TableBody) -> tuple[MetricSummary, ...]:
-    """The :func:`summarise` of each metric of a table."""
-    return tuple(
-        summarise(metric, (row.values[index] for row in body.rows))
-        for index, metric in enumerate(body.metrics)
-    )
 
 
 def sort_metric(metrics: Sequence[MetricColumn], by: str | None = None) -> int | None:
@@ -391,7 +328,8 @@ def worst_first(body: TableBody, by: str | None = None) -> list[TableRow]:
     return sorted(body.rows, key=key)
 
 
-def _number(value: Any) -> float | None:
+def as_number(value: Any) -> float | None:
+    """``value`` as a float when it is a number (not a bool); ``None`` otherwise."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return float(value)
