@@ -34,7 +34,7 @@ PILLOW_PRECISION_BITS = 22
 """Pillow's fixed-point resampling weights: ``PRECISION_BITS = 32 - 8 - 2`` fraction bits."""
 SHRINK_MARGIN = 2.0**-9
 """How far from a rounding step :func:`_shrink_rows`' float32 sums must be to be rounded
-without the exact check: twice their error bound (see there)."""
+without the exact check: above their error bound, 1.5e-3 (see there)."""
 SHRINK_STRIP_ROWS = 32
 """Rows of each strip that :func:`_shrink_rows` converts to float32 at a time: in cache,
 and each product (512 windows of 1024 columns) small."""
@@ -135,54 +135,30 @@ def _bicubic_weights(size: int, out_size: int) -> tuple[tuple[int, tuple[int, ..
     return tuple(windows)
 
 
-def _fixed_point_sums(
-    pixels: NDArray[np.uint8],
-    rows: NDArray[np.intp],
-    starts: NDArray[np.intp],
-    channels: NDArray[np.intp],
-    weights: tuple[int, ...],
-) -> NDArray[np.uint8]:
-    """Pillow's ``clip8(2^21 + Σ k_x p_x)`` of the windows of ``len(weights)`` samples that
-    start at ``starts`` in ``rows`` and ``channels`` of an H x W x C image, exactly: in
-    float64 the products of levels and weights (under 2^31) and their sums (under 2^38)
-    are exact integers."""
-    taps = np.arange(len(weights))
-    samples = pixels[rows[:, None], starts[:, None] + taps, channels[:, None]]
-    return _clip8(samples.astype(np.float64) @ np.asarray(weights, dtype=np.float64))
-
-
-def _clip8(sums: NDArray[np.float64]) -> NDArray[np.uint8]:
-    """Pillow's ``clip8(2^21 + S)`` of exact fixed-point sums ``S``: ``(2^21 + S) >> 22``
-    clipped to 0-255."""
-    half = 1 << (PILLOW_PRECISION_BITS - 1)
-    steps = np.floor((sums + half) / (1 << PILLOW_PRECISION_BITS))
-    return np.clip(steps, 0, 255).astype(np.uint8)
-
-
 def _window_weights(weights: tuple[int, ...], channels: int) -> NDArray[np.float32]:
     """The matrix that takes a window of ``len(weights)`` samples of ``channels``
     interleaved channels to its ``channels`` weighted sums ``Σ k x / 2^22``."""
-    scaled = np.asarray(weights, dtype=np.float64) / (1 << PILLOW_PRECISION_BITS)
-    matrix = np.zeros((len(weights), channels, channels), dtype=np.float32)
-    for channel in range(channels):
-        matrix[:, channel, channel] = scaled
-    return matrix.reshape(len(weights) * channels, channels)
+    scaled = np.asarray(weights, dtype=np.float64)[:, None] / (1 << PILLOW_PRECISION_BITS)
+    return np.kron(scaled, np.eye(channels)).astype(np.float32)
 
 
 class _RowShrink(NamedTuple):
-    """How :func:`_shrink_rows` computes one horizontal pass: the ``count`` outputs from
-    ``first_inner`` that share the kernel (the first reading columns from ``offset``),
-    the border outputs, and the float32 matrices of their weights."""
+    """How :func:`_shrink_rows` computes one horizontal pass: the ``inner_count``
+    outputs from ``first_inner`` that share the kernel (the first reading columns from
+    ``offset``), its ``phases`` (outputs whose windows tile a row), the border outputs,
+    the float32 matrices of their weights, and every output's first column and weights
+    (zero-padded) for the exact sums."""
 
     step: int
     first_inner: int
     inner_count: int
     offset: int
     phases: int
-    kernel: tuple[int, ...]
     kernel_matrix: NDArray[np.float32]
     border: tuple[int, ...]
     border_matrices: tuple[NDArray[np.float32], ...]
+    starts: NDArray[np.intp]
+    weights: NDArray[np.float64]
 
 
 @functools.lru_cache(maxsize=32)
@@ -206,16 +182,20 @@ def _row_shrink(columns: int, width: int, channels: int) -> _RowShrink | None:
     if not tiles or inner != list(range(inner[0], inner[-1] + 1)) or largest >= 1.5 * 2**22:
         return None
     border = tuple(output for output in range(width) if output not in inner)
+    table = np.zeros((width, max(len(weights) for _, weights in windows)))
+    for output, (_, weights) in enumerate(windows):
+        table[output, : len(weights)] = weights
     return _RowShrink(
         step=step,
         first_inner=inner[0],
         inner_count=len(inner),
         offset=windows[inner[0]][0],
         phases=phases,
-        kernel=kernel,
         kernel_matrix=_window_weights(kernel, channels),
         border=border,
         border_matrices=tuple(_window_weights(windows[o][1], channels) for o in border),
+        starts=np.array([first for first, _ in windows], dtype=np.intp),
+        weights=table,
     )
 
 
@@ -241,42 +221,37 @@ def _shrink_rows(pixels: NDArray[np.uint8], width: int) -> NDArray[np.uint8] | N
     if plan is None:
         return None
     levels_of = pixels.reshape(rows, columns, channels)
-    windows = _bicubic_weights(columns, width)
-    line = columns * channels
-    span = plan.phases * plan.step * channels
+    line, span = columns * channels, plan.phases * plan.step * channels
     per_row = width // plan.phases
     # The windows of one phase start every 4 s columns, so that those of all the rows
     # of a strip are one matrix (the last of a row may run into the next row: it is a
-    # border output, never read). The buffers are reused: fresh memory costs more than
-    # the arithmetic.
+    # border output, computed afterwards). The strip buffer is reused: fresh memory
+    # costs more than the arithmetic.
     sums = np.empty((rows, width, channels), dtype=np.float32)
     phased = sums.reshape(rows * per_row, plan.phases, channels)
     strip_rows = min(SHRINK_STRIP_ROWS, rows)
     strip = np.empty(strip_rows * line, dtype=np.float32)
     item = strip.itemsize
     for top in range(0, rows, strip_rows):
-        height = min(strip_rows, rows - top)
-        levels = strip[: height * line]
-        np.copyto(levels, pixels.reshape(-1)[top * line : (top + height) * line], casting="unsafe")
-        # The windows of the four phases, as one stack of matrices (one product each).
+        levels = strip[: min(strip_rows, rows - top) * line]
+        np.copyto(levels, pixels.reshape(-1)[top * line :][: levels.size], casting="unsafe")
+        # The windows of the four phases as one stack of matrices, one product each.
         found = (levels.size - (plan.offset + plan.step * (plan.phases - 1)) * channels) // span
-        windows_of = np.lib.stride_tricks.as_strided(
+        stack = np.lib.stride_tricks.as_strided(
             levels[plan.offset * channels :],
             shape=(plan.phases, found, span),
             strides=(plan.step * channels * item, span * item, item),
             writeable=False,
         )
-        products = np.matmul(windows_of, plan.kernel_matrix)
+        products = np.matmul(stack, plan.kernel_matrix)
         for phase in range(plan.phases):
-            # Window j of the strip is output first_inner + phase + 4 j of its rows (the
-            # outputs of one row follow those of the row above); the windows that run
-            # past a row's end land on border outputs, which are computed below.
+            # Window j of the strip is output first_inner + phase + 4 j of its rows.
             shift, place = divmod(plan.first_inner + phase, plan.phases)
             target = phased[top * per_row + shift :][:found, place]
             target[...] = products[phase, : len(target)]
     for output, matrix in zip(plan.border, plan.border_matrices, strict=True):
-        first, weights = windows[output]
-        window = levels_of[:, first : first + len(weights)].reshape(rows, -1)
+        first = int(plan.starts[output])
+        window = levels_of[:, first : first + matrix.shape[0] // channels].reshape(rows, -1)
         sums[:, output] = window.astype(np.float32) @ matrix
     # OpenCV rounds to the nearest level and saturates to 0-255.
     flat_sums = sums.reshape(rows, width * channels)
@@ -284,46 +259,30 @@ def _shrink_rows(pixels: NDArray[np.uint8], width: int) -> NDArray[np.uint8] | N
     high = cv2.addWeighted(flat_sums, 1.0, flat_sums, 0.0, SHRINK_MARGIN, dtype=cv2.CV_8U)
     result = np.asarray(low, dtype=np.uint8).reshape(sums.shape)
     near = np.flatnonzero(low != high)
-    near_row, near_output, near_channel = (
-        np.asarray(i) for i in np.unravel_index(near, sums.shape)
-    )
-    for chosen in plan.border:
-        first, weights = windows[chosen]
-        at = np.flatnonzero(near_output == chosen)
-        result[near_row[at], chosen, near_channel[at]] = _fixed_point_sums(
-            levels_of, near_row[at], np.full(at.size, first), near_channel[at], weights
-        )
-    inside = np.flatnonzero(
-        (near_output >= plan.first_inner) & (near_output < plan.first_inner + plan.inner_count)
-    )
-    if inside.size:
-        starts = plan.offset + plan.step * (near_output[inside] - plan.first_inner)
-        result[near_row[inside], near_output[inside], near_channel[inside]] = _fixed_point_sums(
-            levels_of, near_row[inside], starts, near_channel[inside], plan.kernel
-        )
+    row, output_of, channel = (np.asarray(i) for i in np.unravel_index(near, sums.shape))
+    taps = plan.starts[output_of, None] + np.arange(plan.weights.shape[1])
+    samples = levels_of[row[:, None], np.minimum(taps, columns - 1), channel[:, None]]
+    exact = np.einsum("ij,ij->i", samples.astype(np.float64), plan.weights[output_of])
+    half = 1 << (PILLOW_PRECISION_BITS - 1)
+    steps = np.floor((exact + half) / (1 << PILLOW_PRECISION_BITS))
+    result.reshape(-1)[near] = np.clip(steps, 0, 255)
     return result if pixels.ndim == 3 else result[:, :, 0]
 
 
 @functools.lru_cache(maxsize=32)
 def _pillow_shrinks_rows_first(shape: tuple[int, ...], size: tuple[int, int]) -> bool:
     """Whether Pillow resizes an image of ``shape`` to ``size`` with its horizontal pass
-    first, as its ``ImagingResampleInner`` did before Pillow 13, which runs the vertical
-    pass first when the height shrinks much more than the width (python-pillow/Pillow
-    #9549). The order is a property of the sizes alone; it is read from Pillow itself,
-    once per size, on a seeded random image: its one-step resize equals the two passes
-    in one order only (True only when it equals the horizontal-first order and not the
-    other)."""
-    levels = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
-    picture = Image.fromarray(levels)
-    height, width = shape[:2]
+    first. Pillow 13 runs the vertical pass first when the height shrinks much more than
+    the width (python-pillow/Pillow#9549); the order is a property of the sizes alone,
+    read from Pillow itself once per size: on a seeded random image its resize equals
+    the two passes in one order only."""
+    picture = Image.fromarray(np.random.default_rng(0).integers(0, 256, shape, np.uint8))
     both = np.asarray(picture.resize(size))
-    rows_first = np.asarray(
-        Image.fromarray(np.asarray(picture.resize((size[0], height)))).resize(size)
-    )
-    columns_first = np.asarray(
-        Image.fromarray(np.asarray(picture.resize((width, size[1])))).resize(size)
-    )
-    return bool(np.array_equal(both, rows_first) and not np.array_equal(both, columns_first))
+    orders = ((size[0], shape[0]), (shape[1], size[1]))
+    passes = [
+        np.asarray(Image.fromarray(np.asarray(picture.resize(o))).resize(size)) for o in orders
+    ]
+    return bool(np.array_equal(both, passes[0]) and not np.array_equal(both, passes[1]))
 
 
 def _pillow_shrink(pixels: NDArray[np.uint8], size: tuple[int, int]) -> Image.Image:
