@@ -136,7 +136,8 @@ def option_values(option: typer.core.TyperOption, inputs: Inputs) -> st.SearchSt
 
 @st.composite
 def command_lines(draw: st.DrawFn, command: str, inputs: Inputs) -> list[str]:
-    """``COMMAND`` with up to three positional paths and up to six drawn options."""
+    """``COMMAND`` with up to three positional paths and up to six drawn options
+    (``--name value`` or ``--name=value``)."""
     click_command = typer.main.get_command(app).commands[command]  # type: ignore[attr-defined]
     options = [
         param
@@ -147,9 +148,13 @@ def command_lines(draw: st.DrawFn, command: str, inputs: Inputs) -> list[str]:
     if command != "list":
         args += draw(st.lists(paths(inputs), min_size=0, max_size=3))
     for option in draw(st.lists(st.sampled_from(options), max_size=6)) if options else []:
-        args.append(draw(st.sampled_from(option.opts)))
-        if not option.is_flag:
-            args.append(draw(option_values(option, inputs)))
+        flag = draw(st.sampled_from(option.opts))
+        if option.is_flag:
+            args.append(flag)
+        elif flag.startswith("--") and draw(st.booleans()):
+            args.append(f"{flag}={draw(option_values(option, inputs))}")
+        else:
+            args += [flag, draw(option_values(option, inputs))]
     if draw(st.integers(0, 9)) == 0:
         args.insert(draw(st.integers(1, len(args))), draw(st.sampled_from(["--nope", "-Z", "--f"])))
     return args
