@@ -143,6 +143,11 @@ def _plan(options: ExtractOptions) -> _Plan:
     return _Plan(specs, group_by_decode(specs, options.params), options.params)
 
 
+def feature_specs(options: ExtractOptions) -> tuple[FeatureSpec, ...]:
+    """The specs of the features (and no-reference metrics) that ``options`` name, in order."""
+    return _plan(options).specs
+
+
 def feature_keys(options: ExtractOptions) -> dict[str, str]:
     """``{feature name: store key}``: name, version, parameters and decode of each feature."""
     return dict(_plan(options).keys)

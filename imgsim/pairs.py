@@ -24,12 +24,13 @@ from imgsim.engine import (
     ProgressCallback,
     extract_file,
     feature_keys,
+    feature_specs,
     record,
     release_reader,
     store_reader,
 )
 from imgsim.errors import BadImage, UsageError, Wording, message_of
-from imgsim.features import FeatureParams, check_params, get_feature, resolve_features
+from imgsim.features import FeatureParams, check_params, get_feature
 from imgsim.images import DEFAULT_MAX_PIXELS, decode_upright_rgb
 from imgsim.metrics import PairMetric
 from imgsim.metrics.pair_inputs import FewerScales
@@ -170,7 +171,7 @@ def score_pair(
         stamped = reader is not None
         read = [extract_file(path, features, reader=reader, stamped=stamped) for path in (a, b)]
         # Model features of a pair: one batch of two, on a runtime thread of this worker.
-        files = tuple(embedded(read, resolve_features(features.features), features.params, 1))
+        files = tuple(embedded(read, feature_specs(features), features.params, 1))
         broken = [
             Wording.concat(str(result.path), ": ", result.error) for result in files if result.error
         ]
