@@ -349,7 +349,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("jpeg_named.png", 0, "a JPEG named .png: the content decides", jpeg_bytes),
     Kind("UPPER_CASE.PNG", 0, "upper-case extension", png_bytes),
     Kind("unicode é ✓ 写真.png", 0, "unicode and spaces in the name", png_bytes),
-    Kind('comma, "quote".png', 0, "comma and quotes in the name", png_bytes),
+    Kind("comma, 'quote'.png", 0, "comma and quotes in the name", png_bytes),
     Kind("=formula.png", 0, "a name that starts like a spreadsheet formula", png_bytes),
     Kind("trailing_garbage.png", 0, "bytes after IEND", png_ending_in_garbage),
     Kind("trailing_garbage.jpg", 0, "bytes after EOI", jpeg_ending_in_garbage),
