@@ -115,12 +115,14 @@ class StoredPaths(Sequence[str]):
         for first in range(0, len(self), rows):
             ends = np.asarray(self._ends[first : first + rows], dtype=np.int64)
             start = int(self._ends[first - 1]) if first else 0
-            data = bytes(self._blob[start : int(ends[-1])])
-            starts = np.concatenate([[0], ends[:-1] - start])
-            yield [
-                data[a:b].decode("utf-8", "surrogateescape")
-                for a, b in zip(starts, ends - start, strict=True)
-            ]
+            yield _split(bytes(self._blob[start : int(ends[-1])]), ends - start)
+
+
+def _split(data: bytes, stops: NDArray[np.int64]) -> list[str]:
+    """``data`` cut before each of ``stops`` (the first piece starts at 0), decoded."""
+    starts = np.concatenate([[0], stops[:-1]]).tolist()
+    bounds = zip(starts, stops.tolist(), strict=True)
+    return [data[a:b].decode("utf-8", "surrogateescape") for a, b in bounds]
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,37 @@ class GalleryIndex:
             return StoredPaths(np.zeros(0, np.uint8), ends)
         self._require_size(self.path / PATHS, total)
         return StoredPaths(np.memmap(self.path / PATHS, dtype=np.uint8, mode="r"), ends)
+
+    def value_chunks(self, feature: str, chunk_bytes: int) -> Iterator[bytes]:
+        """The bytes of :meth:`values`, whole rows of at most ``chunk_bytes`` at a time,
+        read with plain reads: a copy of the whole gallery (into an ``.npz``) does not
+        map it into memory, where its pages would count as this process's own."""
+        entry = self.features[feature]
+        row_bytes = int(entry["width"]) * np.dtype(entry["dtype"]).itemsize
+        total = self.count * row_bytes
+        if total == 0:
+            return
+        self._require_size(self.path / entry["file"], total)
+        step = max(1, chunk_bytes // row_bytes) * row_bytes
+        with (self.path / entry["file"]).open("rb") as values:
+            for start in range(0, total, step):
+                yield values.read(min(step, total - start))
+
+    def path_chunks(self, rows: int) -> Iterator[list[str]]:
+        """The paths, ``rows`` at a time, read with plain reads (see :meth:`value_chunks`)."""
+        if self.count == 0:
+            return
+        self._require_size(self.path / PATH_ENDS, self.count * _END.itemsize)
+        with (self.path / PATH_ENDS).open("rb") as ends, (self.path / PATHS).open("rb") as blob:
+            done = 0
+            for first in range(0, self.count, rows):
+                wanted = min(rows, self.count - first)
+                stops = np.frombuffer(ends.read(wanted * _END.itemsize), dtype=_END)
+                data = blob.read(int(stops[-1]) - done)
+                if len(data) != int(stops[-1]) - done:
+                    raise self.damaged(f"{PATHS} is shorter than {PATH_ENDS} says")
+                yield _split(data, stops.astype(np.int64) - done)
+                done = int(stops[-1])
 
     def damaged(self, detail: str) -> UsageError:
         """The error for contents that disagree with each other or with the metadata."""

@@ -154,18 +154,17 @@ def _npz_members(
     text = np.dtype(f"<U{max(1, int(index.meta.get('longest_path', 0)))}")
 
     def paths() -> Iterator[bytes]:
-        for chunk in index.paths.chunks(_NPZ_ROWS):
+        for chunk in index.path_chunks(max(1, _NPZ_CHUNK_BYTES // text.itemsize)):
             yield np.array(chunk, dtype=text).tobytes()
 
     yield NpzMember("paths", text, (count,), paths)
     for spec in specs:
-        values = index.values(spec.name)
+        entry = index.features[spec.name]
 
-        def rows(values: NDArray[np.generic] = values) -> Iterator[bytes]:
-            for first in range(0, len(values), _NPZ_ROWS):
-                yield np.ascontiguousarray(values[first : first + _NPZ_ROWS]).tobytes()
+        def rows(name: str = spec.name) -> Iterator[bytes]:
+            return index.value_chunks(name, _NPZ_CHUNK_BYTES)
 
-        yield NpzMember(spec.name, values.dtype, values.shape, rows)
+        yield NpzMember(spec.name, np.dtype(entry["dtype"]), (count, int(entry["width"])), rows)
     meta = {
         "kind": GALLERY.kind,  # so that a gallery given as statistics says what it is
         "imgsim_version": __version__,
@@ -183,8 +182,8 @@ def _npz_members(
     yield NpzMember("_meta", described.dtype, (), lambda: [described.tobytes()])
 
 
-_NPZ_ROWS = 65536
-"""Rows copied into an ``.npz`` member at a time."""
+_NPZ_CHUNK_BYTES = 4 * 1024 * 1024
+"""Bytes of an array copied into an ``.npz`` member at a time."""
 
 
 def _require_feature(
