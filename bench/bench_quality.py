@@ -2,9 +2,10 @@
 
 40 photographs as 1024x768 JPEGs (quality 90). imgsim computes every metric but piqe
 (``imgsim quality`` without ``-m``) through its job in this process, one worker, one
-OpenCV thread, freed memory kept as the command line keeps it, no store: decode, MATLAB ``rgb2gray`` once, nine metrics. The reference decodes each file
-in full with Pillow and does nothing else (target: imgsim at most 3x its time per
-image, a ratio of at least 1/3).
+OpenCV thread, freed memory kept as the command line keeps it, no store: decode,
+MATLAB ``rgb2gray`` once, nine metrics. The reference decodes each file in full with
+Pillow and does nothing else (target: imgsim at most 3x its time per image, a ratio
+of at least 1/3).
 """
 
 from __future__ import annotations
