@@ -92,6 +92,8 @@ class KilledRun:
     """The same files' results in a local run."""
     done_at_kill: int
     """Files whose results had arrived when the worker was killed."""
+    held_at_kill: int
+    """Tasks the killed worker held when it was killed."""
     status: int | None
     """The killed worker's exit status."""
 
@@ -181,22 +183,31 @@ def test_compare_pairs_on_the_cluster_is_the_local_csv(
 
 @pytest.fixture(scope="module")
 def killed_run(dask: LocalDask, tmp_path_factory: pytest.TempPathFactory) -> KilledRun:
-    """A run of 100 files, 2 per task, during which a third worker is killed with SIGKILL
+    """A run of 60 files, 2 per task, during which a third worker is killed with SIGKILL
     as the first results arrive."""
-    paths = build_photos(tmp_path_factory.mktemp("many"), 100, side=32)
+    paths = build_photos(tmp_path_factory.mktemp("many"), 60, side=32)
     (victim,) = dask.start_workers(1)
-    done_at_kill: list[int] = []
+    at_kill: list[tuple[int, int]] = []
     done = [0]
+    with cluster(dask.address) as found:
 
-    def kill_once(finished: int, stored: int) -> None:
-        done[0] += finished
-        if not done_at_kill:
-            os.kill(victim.pid, signal.SIGKILL)
-            done_at_kill.append(done[0])
+        def kill_once(finished: int, stored: int) -> None:
+            done[0] += finished
+            if not at_kill:
+                held = _tasks_of(found.client, f"worker-{len(dask.workers) - 1}")
+                os.kill(victim.pid, signal.SIGKILL)
+                at_kill.append((done[0], held))
 
-    with cluster(dask.address):
         remote = list(extract_files(paths, OPTIONS, chunk_size=2, progress=kill_once))
-    return KilledRun(remote, _local(paths), done_at_kill[0], victim.wait(timeout=10))
+    done_at_kill, held = at_kill[0]
+    return KilledRun(remote, _local(paths), done_at_kill, held, victim.wait(timeout=10))
+
+
+def _tasks_of(client: Any, name: str) -> int:
+    """How many tasks the scheduler has given the worker named ``name``."""
+    workers = client.scheduler_info()["workers"]
+    (address,) = (address for address, info in workers.items() if info["name"] == name)
+    return len(client.processing(workers=[address])[address])
 
 
 def test_a_worker_killed_mid_run_still_gives_every_result_right(killed_run: KilledRun) -> None:
@@ -205,6 +216,10 @@ def test_a_worker_killed_mid_run_still_gives_every_result_right(killed_run: Kill
 
 def test_the_worker_died_of_sigkill(killed_run: KilledRun) -> None:
     assert killed_run.status == -signal.SIGKILL
+
+
+def test_the_killed_worker_held_tasks_when_it_was_killed(killed_run: KilledRun) -> None:
+    assert killed_run.held_at_kill > 0
 
 
 def test_the_worker_was_killed_before_half_the_files_were_done(killed_run: KilledRun) -> None:
@@ -328,3 +343,40 @@ def test_a_local_cluster_gives_the_local_features(images: Path) -> None:
 def test_a_bad_local_cluster_size_names_the_argument() -> None:
     with pytest.raises(ArgumentError, match="scheduler=local:0 must be"), cluster("local:0"):
         pass
+
+
+@pytest.fixture(scope="module")
+def with_bad_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Four photographs, a text file named .png and a JPEG cut in half, in that order."""
+    folder = tmp_path_factory.mktemp("bad")
+    paths = build_photos(folder, 4)
+    text = folder / "notes.png"
+    text.write_text("not an image\n")
+    cut = folder / "cut.jpg"
+    cut.write_bytes(paths[1].read_bytes()[:200])
+    return [*paths, text, cut]
+
+
+def test_bad_files_are_the_same_rows_on_the_cluster(
+    dask: LocalDask, with_bad_files: list[Path]
+) -> None:
+    local = _local(with_bad_files)
+    with cluster(dask.address):
+        remote = _extract(with_bad_files)
+    assert _snapshot(remote) == _snapshot(local)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="imgsim.images words why a file is not an image by reading its path again "
+    "(_sniff_non_image), which a worker without the file cannot: it must read the bytes given",
+)
+def test_bad_files_are_the_same_rows_with_shipped_bytes(
+    dask: LocalDask, with_bad_files: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(with_bad_files[0].parent)  # the workers cannot see these files
+    relative = [Path(path.name) for path in with_bad_files]
+    local = _local(relative)
+    with cluster(dask.address, ship_bytes=True):
+        remote = _extract(relative)
+    assert _snapshot(remote) == _snapshot(local)
