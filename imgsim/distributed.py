@@ -35,7 +35,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from imgsim.errors import Argument, ArgumentError, ImgsimError, UsageError
 
@@ -212,39 +212,79 @@ def stream_on(
 ) -> Iterator[tuple[Tag, list[Result]]]:
     """``(tag, work(items, context))`` for each job, in order, computed on the cluster.
 
-    At most a few chunks per worker thread are in flight; the oldest is waited for
-    while newer ones finish, so results come out in input order and memory stays bounded.
-    An empty job is not sent. Unfinished tasks are cancelled when the run stops early.
+    At most a few chunks per worker thread, and at most :data:`SHIPPED_BYTES_IN_FLIGHT`
+    of shipped files, are in flight; the oldest is waited for while newer ones finish,
+    so results come out in input order and memory stays bounded. An empty job is not
+    sent. Unfinished tasks are cancelled when the run stops early.
     """
-    window: deque[tuple[Tag, Any]] = deque()
+    window: _Window[Tag] = _Window()
     try:
-        for tag, items in jobs:
-            future = None
-            if items:
-                future = found.client.submit(
-                    _run, work, setup.initializer, items, context, pure=False, retries=_RETRIES
-                )
-            window.append((tag, future))
-            while window and (
-                len(window) >= found.threads() * _CHUNKS_IN_FLIGHT_PER_THREAD
-                or window[0][1] is None
-                or window[0][1].done()
-            ):
-                yield _next_result(window, idle)
-        while window:
-            yield _next_result(window, idle)
+        with _large_tasks_expected() if found.ship_bytes else contextlib.nullcontext():
+            for tag, items in jobs:
+                future = None
+                if items:
+                    future = found.client.submit(
+                        _run, work, setup.initializer, items, context, pure=False, retries=_RETRIES
+                    )
+                window.add(tag, future, _shipped_bytes(items))
+                while window.due(found.threads() * _CHUNKS_IN_FLIGHT_PER_THREAD):
+                    yield window.next_result(idle)
+            while window.chunks:
+                yield window.next_result(idle)
     finally:
-        pending = [future for _, future in window if future is not None]
+        pending = [future for _, future, _ in window.chunks if future is not None]
         if pending:
             found.client.cancel(pending)
 
 
-def _next_result(
-    window: deque[tuple[Tag, Any]], idle: Callable[[], None] | None
-) -> tuple[Tag, list[Result]]:
-    tag, future = window.popleft()
-    if future is None:
-        return tag, []
+SHIPPED_BYTES_IN_FLIGHT = 256 * 2**20
+"""Most bytes of shipped files in flight at once (the client holds them, and the scheduler
+until their task is done): 85 camera JPEGs of 3 MB, or 2,000 small ones."""
+
+
+def _shipped_bytes(items: list[Any]) -> int:
+    return sum(len(item.data) for item in items if isinstance(item, ShippedFile))
+
+
+@contextlib.contextmanager
+def _large_tasks_expected() -> Iterator[None]:
+    """Tasks that carry files are large by design: Dask need not warn of each (it warns
+    from 10 MB on, a chunk of a few camera JPEGs)."""
+    import dask
+
+    with dask.config.set({"distributed.admin.large-graph-warning-threshold": "1GiB"}):
+        yield
+
+
+class _Window(Generic[Tag]):
+    """The chunks in flight, oldest first: ``(tag, future or None, shipped bytes)``."""
+
+    def __init__(self) -> None:
+        self.chunks: deque[tuple[Tag, Any, int]] = deque()
+        self.shipped = 0
+
+    def add(self, tag: Tag, future: Any, shipped: int) -> None:
+        self.chunks.append((tag, future, shipped))
+        self.shipped += shipped
+
+    def due(self, limit: int) -> bool:
+        """Whether the oldest chunk is to be taken now: the window is full, or it is done."""
+        if not self.chunks:
+            return False
+        future = self.chunks[0][1]
+        full = len(self.chunks) >= limit or self.shipped >= SHIPPED_BYTES_IN_FLIGHT
+        return full or future is None or bool(future.done())
+
+    def next_result(self, idle: Callable[[], None] | None) -> tuple[Tag, list[Result]]:
+        """The oldest chunk's results, waited for (calling ``idle`` meanwhile)."""
+        tag, future, shipped = self.chunks.popleft()
+        self.shipped -= shipped
+        if future is None:
+            return tag, []
+        return tag, _result_of(future, idle)
+
+
+def _result_of(future: Any, idle: Callable[[], None] | None) -> list[Result]:
     # Waiting on an event that the future sets, rather than on ``result(timeout=...)``:
     # a result that arrives just as such a wait times out can be lost in distributed's
     # own synchronisation (UnboundLocalError in distributed.utils.sync, seen in 2026.8).
@@ -258,11 +298,11 @@ def _next_result(
     except Exception as error:
         if type(error).__name__ == "KilledWorker":
             raise ImgsimError(
-                f"a chunk of work took down every Dask worker that ran it ({error})"
+                f"Dask gave up on a chunk of work that took down each worker it ran on ({error})"
             ) from None
         raise
     future.release()
-    return tag, results
+    return results
 
 
 _started: set[Callable[[], None]] = set()

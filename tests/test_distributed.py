@@ -24,6 +24,7 @@ import typer
 from dask_support import LocalDask, build_photos, local_dask
 from typer.testing import CliRunner
 
+import imgsim.distributed
 from imgsim.cli import app as imgsim_app
 from imgsim.cli.common import handle_errors
 from imgsim.cli.run_options import with_run_options
@@ -231,6 +232,17 @@ def test_shipped_bytes_reach_workers_that_cannot_see_the_files(
 ) -> None:
     monkeypatch.chdir(images.parent)  # relative paths name no file in the workers' folder
     paths = sorted(Path(images.name).iterdir())
+    local = _local(paths)
+    with cluster(dask.address, ship_bytes=True):
+        remote = _extract(paths)
+    assert _snapshot(remote) == _snapshot(local)
+
+
+def test_shipped_bytes_one_chunk_at_a_time_give_the_local_features(
+    dask: LocalDask, images: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(imgsim.distributed, "SHIPPED_BYTES_IN_FLIGHT", 1)  # one chunk at a time
+    paths = sorted(images.iterdir())
     local = _local(paths)
     with cluster(dask.address, ship_bytes=True):
         remote = _extract(paths)
