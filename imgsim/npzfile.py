@@ -126,6 +126,18 @@ class ImgsimNpz:
 def read_npz(path: str | Path, kind: NpzKind) -> Iterator[ImgsimNpz]:
     """Open ``path`` as an imgsim file of ``kind``, or raise one clear :class:`UsageError`."""
     path = Path(path)
+    if path.is_dir() and kind is not GALLERY and (path / "meta.json").is_file():
+        from imgsim.gallery import is_gallery_index
+
+        if is_gallery_index(path):
+            raise UsageError(
+                Wording.concat(
+                    f"{path}: a gallery index written by ",
+                    Wording.of(GALLERY.writer),
+                    f", not {kind.name}: use it with ",
+                    Wording.of(GALLERY.reader),
+                )
+            )
     try:
         handle = path.open("rb")
     except OSError as error:

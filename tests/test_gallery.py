@@ -402,3 +402,11 @@ def test_a_gallery_killed_mid_append_takes_the_next_append(
     loaded = Gallery.load(target, get_feature("color_hist"), PARAMS)
 
     assert list(loaded.paths[99:]) == ["old/99.png", "next.png"]
+
+
+def test_a_gallery_index_given_as_statistics_says_what_it_is(galleries: Path) -> None:
+    from imgsim.errors import UsageError
+    from imgsim.reference import ReferenceStats
+
+    with pytest.raises(UsageError, match=r"a gallery index written by imgsim\.extract_gallery"):
+        ReferenceStats.load(galleries / "whole.imgidx")
