@@ -3,8 +3,9 @@
 Inside ``with cluster(address):`` every chunk that :func:`imgsim.parallel.stream_chunks`
 would send to the local process pool is submitted to Dask instead: the same module-level
 ``work(items, context)`` function, the same chunks, results in the same input order, so
-the results are those of a local run. Nothing else changes: store look-ups, model
-features and writing the store stay on the client (this process).
+the results are those of a local run. The feature store stays on the client (this
+process): it looks files up before anything is sent and writes what comes back, and
+extraction workers on a cluster do not open it. Model features run on the client too.
 
 - ``tcp://HOST:PORT`` (or any address ``distributed.Client`` takes) connects to a running
   scheduler (``dask scheduler``; ``dask worker ADDRESS`` on each machine, or
@@ -16,7 +17,8 @@ features and writing the store stay on the client (this process).
 Workers read the files from a file system they share with the client (the paths must
 name the same files there), unless ``ship_bytes`` is set: the client then reads each
 file and sends its bytes with the task (only jobs whose items can carry them, see
-:func:`imgsim.parallel.stream_chunks`).
+:func:`imgsim.parallel.stream_chunks`). A few chunks per worker thread are in flight,
+and at most :data:`SHIPPED_BYTES_IN_FLIGHT` of shipped files.
 
 Failures: a worker that dies mid-run (killed, out of memory) has its tasks run again
 elsewhere by the scheduler (Dask's ``distributed.scheduler.allowed-failures``, 3 by
