@@ -184,9 +184,14 @@ def _connect(distributed: Any, address: str, timeout: float) -> Iterator[Any]:
         return
     try:
         client = distributed.Client(address, timeout=timeout)
-    except (OSError, ValueError, TypeError) as error:
+    except OSError as error:
         raise ArgumentError(
             f"{{}}: cannot reach the Dask scheduler within {timeout:g} s ({error})",
+            Argument("scheduler", address),
+        ) from None
+    except (ValueError, TypeError) as error:
+        raise ArgumentError(
+            f"{{}} is not a scheduler address ({error}): give tcp://HOST:PORT or local:N",
             Argument("scheduler", address),
         ) from None
     with client:

@@ -327,6 +327,15 @@ def test_an_unreachable_scheduler_is_one_line_naming_the_flag(
     )
 
 
+def test_an_unreachable_scheduler_gives_no_traceback(unreachable: tuple[str, Any]) -> None:
+    assert len(unreachable[1].stderr.splitlines()) == 1
+
+
+def test_a_scheduler_address_without_a_port_is_refused_naming_the_flag(images: Path) -> None:
+    result = _invoke(RUN_APP, "extract", images, "-f", "phash", "--scheduler", "somewhere")
+    assert result.stderr.startswith("imgsim: --scheduler somewhere is not a scheduler address")
+
+
 def test_without_dask_the_scheduler_option_gives_the_install_command(
     images: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
