@@ -119,6 +119,12 @@ def _walk_files(
             yield from _walk_files(Path(item.path), seen, unreadable)
         elif item.is_file() or _is_broken_link(item):
             yield Path(item.path)
+        else:  # a FIFO would block the batch until something writes to it
+            unreadable.append((Path(item.path), NOT_A_FILE))
+
+
+NOT_A_FILE = "not a regular file (a FIFO, socket or device): skipped; name a FIFO itself to read it"
+"""Why a folder's FIFOs, sockets and devices are not read, but reported."""
 
 
 def _is_broken_link(item: os.DirEntry[str]) -> bool:

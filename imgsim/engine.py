@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from imgsim.decoding import DecodeGroup, decode_groups, group_by_decode
 from imgsim.distributed import ShippedFile, current, ships_bytes
 from imgsim.embedding import in_batches, model_specs, split_inputs
-from imgsim.errors import BadImage
+from imgsim.errors import BadImage, UnfitImage
 from imgsim.features import (
     FEATURES,
     FeatureParams,
@@ -193,8 +193,11 @@ def extract_file(
     except BadImage as error:
         return ImageResult(path=path, error=error.reason)
     values: dict[str, NDArray[np.generic]] = {}
-    for group, image in zip(plan.groups, decoded, strict=True):
-        values |= extract_one(image.pixels, group.specs, options.params, reduced=image.reduced)
+    try:
+        for group, image in zip(plan.groups, decoded, strict=True):
+            values |= extract_one(image.pixels, group.specs, options.params, reduced=image.reduced)
+    except UnfitImage as error:
+        return ImageResult(path=path, error=str(error))
     features, inputs = split_inputs(
         {spec.name: values[spec.name] for spec in plan.specs}, plan.specs
     )

@@ -177,6 +177,12 @@ class StatisticsMismatch(ArgumentError):
         )
 
 
+class UnfitImage(ImgsimError):
+    """A readable image that a feature or no-reference metric cannot be computed on (it
+    is smaller than the metric's window): the file's row carries the reason, as a bad
+    file's does, and the batch goes on (exit status 3)."""
+
+
 class BadImage(ImgsimError):
     """One file could not be decoded; the batch goes on without it (exit status 3).
 

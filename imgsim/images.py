@@ -104,16 +104,35 @@ def decode_upright_rgb(
     data
         The file's bytes, already read (they are decoded instead of reading ``path``).
     """
+    path = Path(path)
+    if data is None and _is_pipe(path):
+        # Named on purpose (`imgsim extract <(curl …)`): read as `cat` reads it, once
+        # something writes to it. Folders never yield FIFOs (imgsim.discovery).
+        data = _read_pipe(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return _decode(Path(path), max_pixels, min_side, max_side, gray, data)
+            return _decode(path, max_pixels, min_side, max_side, gray, data)
     except BadImage:
         raise
     except MemoryError:
         raise BadImage(path, "not enough memory to decode this image") from None
     except Exception as error:  # any decoder failure is a bad file
-        raise BadImage(path, _explain_decoder_error(path, error)) from None
+        raise BadImage(path, _explain_decoder_error(path, error, data)) from None
+
+
+def _is_pipe(path: Path) -> bool:
+    try:
+        return stat.S_ISFIFO(path.stat().st_mode)
+    except OSError:
+        return False  # the decode says why
+
+
+def _read_pipe(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise BadImage(path, f"cannot read: {error.strerror or error}") from None
 
 
 def too_many_pixels(width: int, height: int, max_pixels: int) -> Wording:
@@ -137,6 +156,8 @@ def _decode(
             raise BadImage(path, f"cannot read: {error.strerror or error}") from None
         if stat.S_ISDIR(status.st_mode):
             raise BadImage(path, "is a folder, not an image file")
+        if not stat.S_ISREG(status.st_mode):
+            raise BadImage(path, "not a regular file (a socket or device), not an image")
         size = status.st_size
     else:
         size = len(data)
@@ -145,7 +166,7 @@ def _decode(
     try:
         image = Image.open(path if data is None else io.BytesIO(data))
     except UnidentifiedImageError:
-        raise BadImage(path, _sniff_non_image(path)) from None
+        raise BadImage(path, _sniff_non_image(path, data)) from None
     except OSError as error:
         if error.errno is None:  # Pillow's own parse errors, e.g. "Truncated File Read"
             raise
@@ -283,13 +304,18 @@ def as_rgb_uint8(array: object, name: str = "image") -> RGBArray:
 # --------------------------------------------------------------------------- error reasons
 
 
-def _sniff_non_image(path: Path) -> str:
+def _sniff_non_image(path: Path, data: bytes | None) -> str:
+    """What a file that Pillow does not recognise is (``data``: its bytes, when they
+    were read instead of the path: a pipe, or a file shipped from another machine)."""
     try:
-        with path.open("rb") as handle:
-            head = handle.read(2048)
+        if data is not None:
+            head = data[:2048]
+        else:
+            with path.open("rb") as handle:
+                head = handle.read(2048)
     except OSError as error:
         return f"cannot read: {error.strerror or error}"
-    truncated = _truncated_format(path)
+    truncated = _truncated_format(path, data)
     if truncated is not None:
         return f"truncated {truncated}"
     if b"\x00" not in head:
@@ -323,20 +349,20 @@ def _undecodable_format(head: bytes, path: Path) -> str | None:
     return suffix.lstrip(".").upper() + " image" if suffix in UNDECODABLE_EXTENSIONS else None
 
 
-def _explain_decoder_error(path: str | Path, error: Exception) -> str:
-    truncated = _truncated_format(path)
+def _explain_decoder_error(path: str | Path, error: Exception, data: bytes | None) -> str:
+    truncated = _truncated_format(path, data)
     if truncated is not None:
         return f"truncated {truncated}"
-    kind = _format_name(path)
+    kind = _format_name(path, data)
     message = str(error) or type(error).__name__
     if isinstance(error, EOFError) or "truncated" in message.lower():
         return f"truncated {kind}"
     return f"corrupt {kind}: {message}"
 
 
-def _format_name(path: str | Path) -> str:
+def _format_name(path: str | Path, data: bytes | None) -> str:
     try:
-        with Image.open(path) as image:
+        with Image.open(path if data is None else io.BytesIO(data)) as image:
             return image.format or "image"
     except Exception:  # only used to word an error message
         suffix = Path(path).suffix.lstrip(".").upper()
@@ -350,19 +376,22 @@ _SIGNATURE_AND_END = (
 )
 
 
-def _truncated_format(path: str | Path) -> str | None:
+def _truncated_format(path: str | Path, data: bytes | None) -> str | None:
     """The format of a file that starts with its signature but lacks its end marker.
 
     Only asked once decoding has failed: a cut inside the header makes Pillow fail
     with messages ("cannot identify", "Truncated File Read") that hide the cause.
     """
-    try:
-        with Path(path).open("rb") as handle:
-            head = handle.read(8)
-            handle.seek(max(0, os.fstat(handle.fileno()).st_size - 8))
-            tail = handle.read(8)
-    except OSError:
-        return None
+    if data is not None:
+        head, tail = data[:8], data[-8:]
+    else:
+        try:
+            with Path(path).open("rb") as handle:
+                head = handle.read(8)
+                handle.seek(max(0, os.fstat(handle.fileno()).st_size - 8))
+                tail = handle.read(8)
+        except OSError:
+            return None
     for name, signature, end in _SIGNATURE_AND_END:
         if head.startswith(signature) and not tail.rstrip(b"\x00\r\n ").endswith(end):
             return name

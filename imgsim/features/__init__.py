@@ -66,8 +66,8 @@ def resolve_features(names: Iterable[str]) -> list[FeatureSpec]:
             specs.append(spec)
     if not specs:
         raise UsageError(
-        f"no feature given; valid features: {', '.join(FEATURES)}, {MODEL_FEATURE}"
-    )
+            f"no feature given; valid features: {', '.join(FEATURES)}, {MODEL_FEATURE}"
+        )
     return specs
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
+from imgsim.errors import UnfitImage
 from imgsim.features import FeatureParams, FeatureSpec
 from imgsim.metrics.noref_entries import READ_COLOUR
 from imgsim.metrics.noref_levels import (
@@ -92,7 +93,11 @@ def _spec(metric: Metric) -> FeatureSpec:
             values = value if isinstance(value, tuple) else (value,)
             return np.asarray(values, dtype=np.float32)
         source = image if reads_colour else _LastGray.of(image)
-        return np.asarray(measurement_values(metric, source), dtype=np.float32)
+        try:
+            values = measurement_values(metric, source)
+        except ValueError as error:  # a decoded image is valid: only its size can be wrong
+            raise UnfitImage(str(error)) from None
+        return np.asarray(values, dtype=np.float32)
 
     return FeatureSpec(
         name=metric.name,
