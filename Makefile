@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench fuzz clean
 
 # One stamp per set of extras, each (re)installed whenever pyproject.toml changes:
 # `make demo` needs only imgsim's runtime dependencies; the test, dev and bench
@@ -35,9 +35,13 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
 
+# The fuzz tests with a long budget (make test runs them with a small one).
+fuzz: $(VENV)/.installed-test
+	IMGSIM_FUZZ_EXAMPLES=1000 $(BIN)/python -m pytest -q tests/test_fuzz_decode.py tests/test_fuzz_cli.py
+
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check imgsim tests bench tools
-	$(BIN)/ruff format --check imgsim tests bench tools
+	$(BIN)/ruff check imgsim tests bench tools scripts
+	$(BIN)/ruff format --check imgsim tests bench tools scripts
 	$(BIN)/mypy --strict imgsim tools/export_onnx.py
 
 bench: $(VENV)/.installed-bench
