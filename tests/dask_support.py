@@ -4,7 +4,8 @@ processes started with the venv's own executables, and small photographs to send
 The workers run in a folder of their own (not the tests' working directory), so that a
 relative path the client gives names no file there; each is a single-threaded worker
 without a nanny, so that killing its process takes the worker away for good.
-Every process is ended when the cluster is closed, killed if it does not end in time.
+Every process is ended when the cluster is closed, killed if it does not end in time;
+should the tests' own process be killed first, they end themselves soon after.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from PIL import Image
 BIN = Path(sys.executable).parent
 _START_SECONDS = 60.0
 _STOP_SECONDS = 5.0
+_ORPHAN_SECONDS = "120"
+"""Should the tests' process die before it ends them, the scheduler ends itself after
+this long without work, and each worker this long after losing its scheduler."""
 
 
 @dataclass
@@ -49,7 +53,10 @@ class LocalDask:
     def start_scheduler(self) -> None:
         self.scheduler = self._spawn(
             "scheduler",
-            ["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard"],
+            [
+                *("scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard"),
+                *("--idle-timeout", _ORPHAN_SECONDS),
+            ],
         )
         deadline = time.monotonic() + _START_SECONDS
         while not self.scheduler_file.exists():
@@ -66,7 +73,10 @@ class LocalDask:
             started.append(
                 self._spawn(
                     name,
-                    ["worker", "--nthreads", "1", "--no-nanny", "--no-dashboard", "--name", name],
+                    [
+                        *("worker", "--nthreads", "1", "--no-nanny", "--no-dashboard"),
+                        *("--name", name, "--death-timeout", _ORPHAN_SECONDS),
+                    ],
                 )
             )
             self.workers.append(started[-1])

@@ -387,11 +387,6 @@ def test_bad_files_are_the_same_rows_on_the_cluster(
     assert _snapshot(remote) == _snapshot(local)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="imgsim.images words why a file is not an image by reading its path again "
-    "(_sniff_non_image), which a worker without the file cannot: it must read the bytes given",
-)
 def test_bad_files_are_the_same_rows_with_shipped_bytes(
     dask: LocalDask, with_bad_files: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
