@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import math
 import os
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -209,9 +210,7 @@ def test_set_junit_fails_the_failing_gate(set_run: CliResult, reports: Path) -> 
     assert isinstance(_junit_cases(reports / "set.xml")["coverage>=2"].result[0], Failure)
 
 
-def test_set_summary_lists_the_worst_covered_reference(
-    set_run: CliResult, reports: Path, example: PairsExample
-) -> None:
+def test_set_summary_lists_the_worst_covered_reference(set_run: CliResult, reports: Path) -> None:
     assert "### Worst-covered reference images" in (reports / "set.md").read_text(encoding="utf-8")
 
 
@@ -305,6 +304,18 @@ def test_keeper_keeps_the_worst_rows_of_a_large_run() -> None:
         kept.observe({"path": f"{index}.png", "ssim": float(value)})
     expected = [f"{index}.png" for index in np.argsort(values, kind="stable")[:7]]
     assert [row.images[0] for row in kept.body().rows] == expected
+
+
+def test_keeper_memory_stays_flat_over_many_rows() -> None:
+    """40,000 rows of 200 bytes each would hold 8 MB; the keeper holds the worst 100."""
+    values = np.random.default_rng(3).uniform(size=40_000).tolist()
+    tracemalloc.start()
+    kept = TableKeeper(("a", "b"), (MetricColumn("ssim", "higher"),), keep=100)
+    for value in values:
+        kept.observe({"a": "generated/image.png", "b": "reference/image.png", "ssim": value})
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 1_000_000
 
 
 def test_keeper_histogram_is_numpys_within_a_value_per_bin_edge() -> None:
