@@ -22,7 +22,8 @@ demo: $(VENV)/.installed
 	@echo "--- imgsim is installed in $(BIN): run it as $(BIN)/imgsim, or after 'source $(BIN)/activate' as imgsim"
 	$(BIN)/imgsim extract sample_images/reference -f phash,dhash,color_hist --format table
 	$(BIN)/imgsim compare sample_images/generated sample_images/reference \
-		-m ssim,psnr,phash,color_hist --format table --gate "mean(ssim)>=0.5"
+		-m ssim,psnr,phash,color_hist --format table --gate "mean(ssim)>=0.5" --html report.html
+	@echo "--- report.html: the same pairs as a page, worst first (open it in a browser)"
 	@echo "--- the same comparison with a stricter gate, which fails (exit 1) on purpose:"
 	$(BIN)/imgsim compare sample_images/generated sample_images/reference \
 		-m ssim --format csv --gate "ssim>=0.8" \
@@ -48,5 +49,5 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis bench/.data
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis bench/.data report.html
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
