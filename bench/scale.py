@@ -11,6 +11,11 @@ ones written round-robin into folders of 1,000, cached under ``bench/.data/scale
 
     python bench/scale.py                       # 10,000 and 1,000,000 files, --out .npz
     python bench/scale.py --files 10000,100000 --out-suffix .imgidx
+
+The Makefile's target::
+
+    bench-scale: $(VENV)/.installed-bench
+        $(BIN)/python bench/scale.py --files 10000,1000000
 """
 
 from __future__ import annotations
