@@ -21,6 +21,7 @@ already in memory.
 
 from __future__ import annotations
 
+import resource
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -162,6 +163,8 @@ def _rank_result(
     rank(large)  # the gallery's pages into the page cache
     small_seconds = fastest(lambda: rank(small), REPEAT)
     large_seconds, rows = fastest_call(lambda: rank(large), REPEAT)
+    # The largest peak of any process this one has waited for: the ranks so far.
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     faiss_seconds = bare(large)
     limit = TARGET * (small_seconds + faiss_seconds)
     return at_most(
@@ -178,6 +181,7 @@ def _rank_result(
             f"{format_seconds(faiss_seconds)}; limit {TARGET:g} x "
             f"({format_seconds(small_seconds)} + {format_seconds(faiss_seconds)}) = "
             f"{format_seconds(limit)}",
-            f"{len(rows.splitlines()) - 1} rows",
+            f"{len(rows.splitlines()) - 1} rows; peak resident memory of a rank process so far "
+            f"(getrusage of the children): {peak_mb:.0f} MB",
         ),
     )

@@ -249,6 +249,23 @@ def search_values(
     return np.asarray(values)
 
 
+def _rows(values: NDArray[np.generic], start: int, stop: int) -> NDArray[np.generic]:
+    """``values[start:stop]``; of a memory-mapped file, read with a plain read: the
+    pages of a map count as the process's resident memory once touched (a search of a
+    1,000,000 x 216 gallery index through its map peaked at 976 MB)."""
+    if not isinstance(values, np.memmap) or values.filename is None or values.ndim != 2:
+        return values[start:stop]
+    stop = min(stop, len(values))
+    row_bytes = values.shape[1] * values.dtype.itemsize
+    rows = np.fromfile(
+        values.filename,
+        dtype=values.dtype,
+        count=(stop - start) * values.shape[1],
+        offset=values.offset + start * row_bytes,
+    )
+    return rows.reshape(stop - start, values.shape[1])
+
+
 SEARCH_CHUNK_BYTES = 64 * 1024 * 1024
 """Gallery values searched at a time (as the search reads them): a memory-mapped gallery
 is read a chunk at a time and never held whole, whatever its size."""
@@ -307,12 +324,13 @@ def chunked_topk(
     row_bytes = max(1, prepare(gallery[:1]).nbytes)
     step = max(1, SEARCH_CHUNK_BYTES // row_bytes)
     if step >= len(gallery):
-        return topk(queries, prepare(gallery), k, metric.name)
+        return topk(queries, prepare(_rows(gallery, 0, len(gallery))), k, metric.name)
     sign = -1.0 if metric.higher_is_closer else 1.0
     best_keys = np.zeros((len(queries), 0))
     best_index = np.zeros((len(queries), 0), dtype=np.int64)
     for start in range(0, len(gallery), step):
-        index, scores = topk(queries, prepare(gallery[start : start + step]), k, metric.name)
+        chunk = prepare(_rows(gallery, start, start + step))
+        index, scores = topk(queries, chunk, k, metric.name)
         keys = np.concatenate([best_keys, sign * scores], axis=1)
         positions = np.concatenate([best_index, index + start], axis=1)
         best_index, best_keys = _smallest(keys, positions, min(k, keys.shape[1]))

@@ -298,6 +298,23 @@ def test_a_chunked_search_finds_the_brute_force_neighbours(
     np.testing.assert_array_equal(found, reference)
 
 
+def test_a_chunked_search_of_a_gallery_index_finds_the_brute_force_neighbours(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(neighbours, "SEARCH_CHUNK_BYTES", 37 * 512 * 4)  # 37 rows a chunk
+    generator = np.random.default_rng(11)
+    values = generator.random((500, 512)).astype(np.float32)
+    queries = generator.random((4, 512)).astype(np.float32)
+    with gallery_writer.creating(tmp_path / "r.imgidx", [get_feature("color_hist")], PARAMS) as w:
+        for number, row in enumerate(values):
+            w.add(f"{number}.png", {"color_hist": row})
+    stored = Gallery.load(tmp_path / "r.imgidx", get_feature("color_hist"), PARAMS).values
+
+    found, _ = chunked_topk(queries, stored, 5, get_distance("euclidean"))
+
+    np.testing.assert_array_equal(found, _brute_force(queries, values, 5, "euclidean"))
+
+
 def test_a_chunked_hamming_search_breaks_ties_by_gallery_order(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
