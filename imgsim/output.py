@@ -202,6 +202,9 @@ def atomic_binary_file(path: Path) -> Iterator[IO[bytes]]:
             )
         ) from None
     try:
+        # mkstemp makes the file private (0600); a written file gets the permissions any
+        # new file of the user gets (the umask's), as `>` would give it.
+        os.fchmod(handle, 0o666 & ~_umask())
         with os.fdopen(handle, "wb") as raw:
             yield raw
             raw.flush()
@@ -210,6 +213,13 @@ def atomic_binary_file(path: Path) -> Iterator[IO[bytes]]:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it, then set back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_npz(path: Path, arrays: Mapping[str, Any]) -> None:

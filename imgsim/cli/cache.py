@@ -18,6 +18,7 @@ from imgsim.cli.common import (
     app,
     emit,
     handle_errors,
+    input_path,
     resolve_format,
     split_names,
 )
@@ -114,7 +115,9 @@ def cache_clear(cache: CacheOption = None, feature: FeatureOption = None) -> Non
 @cache_app.command("prune", epilog="Example: imgsim cache prune data/reference data/generated")
 @handle_errors
 def cache_prune(
-    folders: Annotated[list[Path], typer.Argument(help="Folders whose files the store tracks.")],
+    folders: Annotated[
+        list[Path], typer.Argument(parser=input_path, help="Folders whose files the store tracks.")
+    ],
     cache: CacheOption = None,
 ) -> None:
     """Forget files under FOLDERS that were deleted or changed, and the features only they had.

@@ -185,6 +185,14 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
+def input_path(text: str) -> Path:
+    """A path argument as typed; an empty one (an unset shell variable, most likely)
+    names nothing, where Python would read it as the current folder."""
+    if not text:
+        raise typer.BadParameter("an empty path names no file or folder (is a variable unset?)")
+    return Path(text)
+
+
 def split_names(values: list[str] | None) -> list[str]:
     """``-f a -f b`` and ``-f a,b`` alike."""
     return [name.strip() for value in values or [] for name in value.split(",") if name.strip()]

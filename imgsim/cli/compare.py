@@ -35,6 +35,7 @@ from imgsim.cli.common import (
     emit,
     exit_status,
     handle_errors,
+    input_path,
     one_line,
     open_store,
     plural,
@@ -47,6 +48,7 @@ from imgsim.cli.common import (
 )
 from imgsim.cli.feature_options import feature_params, with_feature_options
 from imgsim.cli.report_options import report_request, run_info, with_report_options, write_reports
+from imgsim.cli.run_options import with_run_options
 from imgsim.errors import UsageError
 from imgsim.metrics.registry import option_readers, pair_metric_help
 
@@ -80,12 +82,13 @@ GateOption = Annotated[
     '--gate "mean(ssim)>=0.9"'
 )
 @handle_errors
+@with_run_options
 @with_report_options
 @with_feature_options
 def compare(
     ctx: typer.Context,
-    a: Annotated[Path, typer.Argument(help="Generated image or folder.")],
-    b: Annotated[Path, typer.Argument(help="Reference image or folder.")],
+    a: Annotated[Path, typer.Argument(parser=input_path, help="Generated image or folder.")],
+    b: Annotated[Path, typer.Argument(parser=input_path, help="Reference image or folder.")],
     metric: MetricOption = None,
     gate: GateOption = None,
     resize: Annotated[

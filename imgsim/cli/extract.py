@@ -23,12 +23,14 @@ from imgsim.cli.common import (
     discover_images,
     emit,
     handle_errors,
+    input_path,
     open_store,
     progress_bar,
     resolve_format,
     split_names,
 )
 from imgsim.cli.feature_options import feature_params, with_feature_options
+from imgsim.cli.run_options import with_run_options
 from imgsim.errors import UsageError
 from imgsim.output import Format
 
@@ -37,10 +39,13 @@ from imgsim.output import Format
     epilog="Example: imgsim extract sample_images/reference -f phash,color_hist --format csv"
 )
 @handle_errors
+@with_run_options
 @with_feature_options
 def extract(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="Image files and/or folders.")],
+    paths: Annotated[
+        list[Path], typer.Argument(parser=input_path, help="Image files and/or folders.")
+    ],
     feature: Annotated[
         list[str] | None,
         typer.Option(

@@ -27,6 +27,7 @@ from imgsim.cli.common import (
     emit,
     exit_status,
     handle_errors,
+    input_path,
     open_store,
     progress_bar,
     report_gates,
@@ -34,6 +35,7 @@ from imgsim.cli.common import (
     split_names,
 )
 from imgsim.cli.report_options import report_request, run_info, with_report_options, write_reports
+from imgsim.cli.run_options import with_run_options
 from imgsim.metrics.noref_entries import DEFAULT_QUALITY_METRICS
 from imgsim.metrics.registry import NO_REFERENCE_METRICS
 
@@ -50,10 +52,13 @@ PATH_KEYS = ("path",)
     '--gate "noise<=30"'
 )
 @handle_errors
+@with_run_options
 @with_report_options
 def quality(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="Image files and/or folders.")],
+    paths: Annotated[
+        list[Path], typer.Argument(parser=input_path, help="Image files and/or folders.")
+    ],
     metric: Annotated[
         list[str] | None,
         typer.Option(

@@ -20,10 +20,13 @@ from imgsim.cli.common import (
     app,
     exit_status,
     handle_errors,
+    input_path,
     plural,
     resolve_format,
 )
 from imgsim.cli.feature_options import feature_params, with_feature_options
+from imgsim.cli.report_options import report_request, run_info, with_report_options, write_reports
+from imgsim.cli.run_options import with_run_options
 from imgsim.cli.sets import (
     NEAR_DUPLICATE_RULE,
     SetReader,
@@ -51,15 +54,18 @@ ThresholdOption = Annotated[
     epilog='Example: imgsim rank generated/ training/ -f phash -k 1 --gate "min(hamming)>4"'
 )
 @handle_errors
+@with_run_options
+@with_report_options
 @with_feature_options
 def rank(
     ctx: typer.Context,
-    query: Annotated[Path, typer.Argument(help="Query image or folder.")],
+    query: Annotated[Path, typer.Argument(parser=input_path, help="Query image or folder.")],
     gallery: Annotated[
         Path,
         typer.Argument(
+            parser=input_path,
             help="Gallery folder, or a gallery index (.imgidx) or .npz written by "
-            "`imgsim extract --out`."
+            "`imgsim extract --out`.",
         ),
     ],
     feature: FeatureOption = None,
@@ -96,7 +102,9 @@ def rank(
     """
     from imgsim.gates import parse_gates
     from imgsim.jobs.search import RANK_KEYS, nearest
+    from imgsim.reports.runs import rank_report
 
+    request = report_request(ctx.params)
     run = set_run(
         "rank",
         feature,
@@ -121,6 +129,9 @@ def rank(
         gates=gates,
     )
     emit_outcome(outcome, resolve_format(fmt, out), out, quiet=quiet, keys=RANK_KEYS)
+    write_reports(
+        request, lambda: rank_report(run_info(ctx), outcome, unreadable=reader.unreadable())
+    )
     raise typer.Exit(
         exit_status(
             gates_status(outcome),
@@ -132,10 +143,14 @@ def rank(
 
 @app.command(epilog="Example: imgsim duplicates generated/ -f phash --threshold 6")
 @handle_errors
+@with_run_options
+@with_report_options
 @with_feature_options
 def duplicates(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="Image files and/or folders: one set.")],
+    paths: Annotated[
+        list[Path], typer.Argument(parser=input_path, help="Image files and/or folders: one set.")
+    ],
     feature: FeatureOption = None,
     distance: DistanceOption = None,
     threshold: Annotated[
@@ -159,7 +174,9 @@ def duplicates(
     through other images of the group; each group is listed once.
     """
     from imgsim.jobs.search import duplicate_groups
+    from imgsim.reports.runs import duplicates_report
 
+    request = report_request(ctx.params)
     run = set_run(
         "duplicates",
         feature,
@@ -177,6 +194,17 @@ def duplicates(
     reader = SetReader(run)
     outcome = duplicate_groups(paths, **reader.job_arguments, distance=metric.name, threshold=limit)
     emit_outcome(outcome, resolve_format(fmt, out), out, quiet=quiet)
+    write_reports(
+        request,
+        lambda: duplicates_report(
+            run_info(ctx),
+            outcome,
+            feature=run.feature,
+            distance=metric.name,
+            found=reader.found.get("set"),
+            unreadable=reader.unreadable(),
+        ),
+    )
     if not quiet:
         groups, grouped = outcome.counts["groups"], outcome.counts["images"]
         sys.stderr.write(

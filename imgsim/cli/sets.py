@@ -30,6 +30,7 @@ from imgsim.cli.common import (
     exit_status,
     gate_json,
     handle_errors,
+    input_path,
     one_line,
     open_store,
     progress_bar,
@@ -40,6 +41,7 @@ from imgsim.cli.common import (
 )
 from imgsim.cli.feature_options import feature_params, with_feature_options
 from imgsim.cli.report_options import report_request, run_info, with_report_options, write_reports
+from imgsim.cli.run_options import with_run_options
 from imgsim.errors import UsageError
 
 if TYPE_CHECKING:
@@ -255,10 +257,13 @@ def gates_status(outcome: Outcome) -> int:
 
 @app.command(epilog="Example: imgsim stats data/reference -f thumb --out reference.npz")
 @handle_errors
+@with_run_options
 @with_feature_options
 def stats(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="Reference image files and/or folders.")],
+    paths: Annotated[
+        list[Path], typer.Argument(parser=input_path, help="Reference image files and/or folders.")
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="The statistics file to write (.npz).")],
     feature: FeatureOption = None,
     workers: WorkersOption = None,
@@ -302,11 +307,14 @@ def stats(
 
 @app.command(epilog='Example: imgsim diversity generated/ -f phash --gate "vendi>=20"')
 @handle_errors
+@with_run_options
 @with_report_options
 @with_feature_options
 def diversity(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="Image files and/or folders: one set.")],
+    paths: Annotated[
+        list[Path], typer.Argument(parser=input_path, help="Image files and/or folders: one set.")
+    ],
     feature: FeatureOption = None,
     distance: Annotated[
         str | None,
