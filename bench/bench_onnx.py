@@ -2,12 +2,12 @@
 
 A network of the cost of FID's InceptionV3 (5.7 GFLOP per 299 x 299 image): six 3x3
 convolutions with ReLU, 64 to 512 channels, global average pooling, 6.0 GFLOP per
-299 x 299 image, random weights, built with ``onnx.helper``; on 64 JPEGs of 512 x 384. imgsim: ``extract_files`` with 2 workers,
-no store, from the files to the embeddings (decode, clean-fid bicubic resize, batches
-of 32 across chunks, the model in the main process with 2 runtime threads). The
-reference: ``session.run`` alone on the same preprocessed batches, already in memory,
-on a session with 2 intra-op threads. Target: imgsim at most 1.2x the reference, i.e.
-extraction bound by the model, not by imgsim.
+299 x 299 image, random weights, built with ``onnx.helper``; on 64 JPEGs of 512 x 384.
+imgsim: ``extract_files`` with 2 workers, no store, from the files to the embeddings
+(decode, clean-fid bicubic resize, batches of 32 across chunks, the model in the main
+process with 2 runtime threads). The reference: ``session.run`` alone on the same
+preprocessed batches, already in memory, on a session with 2 intra-op threads. Target:
+imgsim at most 1.2x the reference, i.e. extraction bound by the model, not by imgsim.
 """
 
 from __future__ import annotations
