@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench fuzz clean
+.PHONY: demo test lint bench bench-scale fuzz clean
 
 # One stamp per set of extras, each (re)installed whenever pyproject.toml changes:
 # `make demo` needs only imgsim's runtime dependencies; the test, dev and bench
@@ -35,6 +35,10 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
+
+# A million-file extract against a 10,000-file one: peak memory and throughput (not in CI).
+bench-scale: $(VENV)/.installed-bench
+	$(BIN)/python bench/scale.py --files 10000,1000000
 
 # The fuzz tests with a long budget (make test runs them with a small one).
 fuzz: $(VENV)/.installed-test
