@@ -18,12 +18,6 @@ from numpy.typing import NDArray
 from imgsim.errors import UnfitImage
 from imgsim.features import FeatureParams, FeatureSpec
 from imgsim.metrics.noref_entries import READ_COLOUR
-from imgsim.metrics.noref_levels import (
-    brightness_of_levels,
-    contrast_of_levels,
-    entropy_of_levels,
-    gray_histogram,
-)
 from imgsim.metrics.pair_inputs import checked_image, gray8
 from imgsim.metrics.records import Metric
 from imgsim.metrics.registry import NO_REFERENCE_METRICS
@@ -46,13 +40,26 @@ def stored_outputs(metric: Metric, stored: NDArray[np.generic]) -> dict[str, flo
     }
 
 
-FROM_LEVELS: dict[str, Callable[[NDArray[np.int64]], tuple[float, ...] | float]] = {
-    "brightness": brightness_of_levels,
-    "contrast": contrast_of_levels,
-    "entropy": entropy_of_levels,
-}
-"""The metrics that read the gray image's 256-level histogram alone: the engine counts
-the levels of each image once for all of them."""
+FromLevels = Callable[[NDArray[np.int64]], tuple[float, ...] | float]
+
+
+@functools.cache
+def from_levels() -> dict[str, FromLevels]:
+    """The metrics that read the gray image's 256-level histogram alone: the engine counts
+    the levels of each image once for all of them. (Imported on first use, as OpenCV
+    with them: importing a command's job leaves OpenCV unimported, so that its workers
+    can be forked.)"""
+    from imgsim.metrics.noref_levels import (
+        brightness_of_levels,
+        contrast_of_levels,
+        entropy_of_levels,
+    )
+
+    return {
+        "brightness": brightness_of_levels,
+        "contrast": contrast_of_levels,
+        "entropy": entropy_of_levels,
+    }
 
 
 class _LastGray:
@@ -77,19 +84,21 @@ class _LastGray:
     def levels_of(cls, image: NDArray[np.uint8]) -> NDArray[np.int64]:
         gray = cls.of(image)
         if cls.counts is None:
+            from imgsim.metrics.noref_levels import gray_histogram
+
             cls.counts = gray_histogram(gray)
         return cls.counts
 
 
 def _spec(metric: Metric) -> FeatureSpec:
     reads_colour = metric.name in READ_COLOUR
-    from_levels = FROM_LEVELS.get(metric.name)
 
     def compute(
         image: NDArray[np.uint8], params: FeatureParams, reduced: bool
     ) -> NDArray[np.float32]:
-        if from_levels is not None:
-            value = from_levels(_LastGray.levels_of(image))
+        levels = from_levels().get(metric.name)
+        if levels is not None:
+            value = levels(_LastGray.levels_of(image))
             values = value if isinstance(value, tuple) else (value,)
             return np.asarray(values, dtype=np.float32)
         source = image if reads_colour else _LastGray.of(image)
