@@ -136,6 +136,16 @@ def test_appending_another_feature_or_options_exits_2(
     assert _append(cli, photographs, small_index, *options).exit_code == 2
 
 
+def test_a_gallery_index_as_the_reference_set_says_what_it_is(
+    cli_once: CliRunnerFn, photographs: Path, galleries: Path
+) -> None:
+    result = cli_once(
+        "compare", photographs / "queries", galleries / "whole.imgidx", "--set", "-f", "phash"
+    )
+
+    assert "is a gallery index (from `imgsim extract --out`)" in result.stderr
+
+
 def test_appending_another_feature_says_what_the_gallery_holds(
     cli: CliRunnerFn, photographs: Path, small_index: Path
 ) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from imgsim.errors import UsageError
+from imgsim.errors import Call, UsageError, Wording
 from imgsim.jobs.outcome import Outcome
 
 if TYPE_CHECKING:
@@ -33,11 +33,24 @@ def score_set(
     """One row of set ``metrics`` (canonical names) of the ``generated`` folder against the
     ``reference`` folder or statistics file (``.npz``), with the verdicts of ``gates``."""
     from imgsim.features import get_feature
+    from imgsim.gallery import is_gallery_index
     from imgsim.gates import check_rows
     from imgsim.reference import ReferenceStats, score_sets
 
     names = list(metrics)
     spec = get_feature(feature)
+    for path, role in ((generated, "generated"), (reference, "reference")):
+        if is_gallery_index(path):
+            either = " or a statistics file (from {})" if role == "reference" else ""
+            raise UsageError(
+                Wording(
+                    f"{_escaped(path)} is a gallery index (from {{}}), which {{}} reads; "
+                    f"the {role} set must be an image folder{either}",
+                    Call("write_gallery", "imgsim.extract_gallery"),
+                    Call("read_gallery", "imgsim.nearest"),
+                    *([Call("write_statistics", "imgsim.ReferenceStats.save")] if either else []),
+                )
+            )
     if reference.is_file() and reference.suffix.lower() == ".npz":
         stats = ReferenceStats.load(reference)
         stats.check_compatible(spec.name, params)
@@ -106,3 +119,8 @@ def diversity_of(
     verdicts = check_rows(gates, [row], DIVERSITY_SCORES)
     columns = ["path", "feature", "distance", "threshold", *DIVERSITY_SCORES]
     return Outcome([row], columns, DIVERSITY_SCORES, verdicts)
+
+
+def _escaped(path: Path) -> str:
+    """``path`` as literal text in a :class:`Wording` template."""
+    return str(path).replace("{", "{{").replace("}", "}}")
