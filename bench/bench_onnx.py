@@ -2,7 +2,8 @@
 
 A network of the cost of FID's InceptionV3 (5.7 GFLOP per 299 x 299 image): six 3x3
 convolutions with ReLU, 64 to 512 channels, global average pooling, 6.0 GFLOP per
-299 x 299 image, random weights, built with ``onnx.helper``; on 64 JPEGs of 512 x 384.
+299 x 299 image, random weights, built with ``onnx.helper``; on 192 JPEGs of 512 x 384
+(enough for the pool's start and the first batch's fill to weigh as in a real run).
 imgsim: ``extract_files`` with 2 workers, no store, from the files to the embeddings
 (decode, clean-fid bicubic resize, batches of 32 across chunks, the model in the main
 process with 2 runtime threads). The reference: ``session.run`` alone on the same
@@ -20,7 +21,7 @@ from PIL import Image
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / ".data" / "onnx"
-FILES = 64
+FILES = 192
 SIZE = (512, 384)
 INPUT = 299
 LAYERS = ((64, 2), (128, 2), (256, 2), (256, 1), (512, 2), (512, 1))
