@@ -266,6 +266,23 @@ def test_quality_junit_fails_the_images_the_gate_names_on_stderr(
     assert {line.rsplit(": ", 1)[0] for line in text.splitlines()[1:]} == on_stderr
 
 
+def test_rank_junit_fails_the_gate_the_exit_status_fails(cli: CliRunnerFn, tmp_path: Path) -> None:
+    save(tmp_path / "q" / "coffee.png", photograph("coffee", 96))
+    save(tmp_path / "g" / "coffee.png", photograph("coffee", 96))
+    cli("rank", tmp_path / "q", tmp_path / "g", "-f", "thumb", "--gate", "max(cosine)<0.95",
+        "--junit", tmp_path / "r.xml")  # fmt: skip
+    failed = [name for name, case in _junit_cases(tmp_path / "r.xml").items() if case.result]
+    assert failed == ["max(cosine)<0.95"]
+
+
+def test_duplicates_summary_lists_the_copy(cli: CliRunnerFn, tmp_path: Path) -> None:
+    save(tmp_path / "coffee.png", photograph("coffee", 96))
+    save(tmp_path / "copy.png", photograph("coffee", 96))
+    save(tmp_path / "camera.png", photograph("camera", 96))
+    cli("duplicates", tmp_path, "-f", "phash", "--summary", tmp_path / "d.md")
+    assert "copy" in (tmp_path / "d.md").read_text()
+
+
 # --------------------------------------------------------------------------- the library side
 
 
