@@ -16,8 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from corpus import build
 from harness import Result, fastest, speedup
-from PIL import Image
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / ".data" / "onnx"
@@ -30,25 +30,6 @@ BATCH = 32
 WORKERS = 2
 REPEAT = 3
 LIMIT = 1.2
-
-
-def _photos() -> list[Path]:
-    """The benchmark's JPEGs: crops of the scikit-image photographs, resized."""
-    from skimage import data
-
-    DATA.mkdir(parents=True, exist_ok=True)
-    paths = [DATA / f"{index:03d}.jpg" for index in range(FILES)]
-    if all(path.exists() for path in paths):
-        return paths
-    names = ("astronaut", "chelsea", "coffee", "rocket", "retina", "immunohistochemistry")
-    rng = np.random.default_rng(0)
-    for index, path in enumerate(paths):
-        photo = np.asarray(getattr(data, names[index % len(names)])())
-        height, width = photo.shape[:2]
-        top, left = rng.integers(0, height // 4), rng.integers(0, width // 4)
-        crop = photo[top : top + height * 3 // 4, left : left + width * 3 // 4]
-        Image.fromarray(crop).resize(SIZE, Image.Resampling.LANCZOS).save(path, quality=90)
-    return paths
 
 
 def _model(path: Path) -> Path:
@@ -103,7 +84,7 @@ def run() -> list[Result]:
     from imgsim.features.onnx_feature import OnnxFeature
     from imgsim.images import decode_upright_rgb
 
-    paths = _photos()
+    paths = build(DATA, FILES, size=SIZE)
     name = f"onnx:{_model(DATA / 'inception_cost.onnx')}"
     params = FeatureParams(batch_size=BATCH)
     options = ExtractOptions(features=(name,), params=params)

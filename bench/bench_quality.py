@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from corpus import build
 from harness import Result, fastest, speedup
 from PIL import Image
 
@@ -22,25 +23,6 @@ FILES = 40
 SIZE = (1024, 768)
 REPEAT = 3
 LIMIT = 3.0
-
-
-def _photos() -> list[Path]:
-    """The benchmark's JPEGs: crops of the scikit-image photographs, resized."""
-    from skimage import data
-
-    DATA.mkdir(parents=True, exist_ok=True)
-    paths = [DATA / f"{index:03d}.jpg" for index in range(FILES)]
-    if all(path.exists() for path in paths):
-        return paths
-    names = ("astronaut", "chelsea", "coffee", "rocket", "retina", "immunohistochemistry")
-    rng = np.random.default_rng(0)
-    for index, path in enumerate(paths):
-        photo = np.asarray(getattr(data, names[index % len(names)])())
-        height, width = photo.shape[:2]
-        top, left = rng.integers(0, height // 4), rng.integers(0, width // 4)
-        crop = photo[top : top + height * 3 // 4, left : left + width * 3 // 4]
-        Image.fromarray(crop).resize(SIZE, Image.LANCZOS).save(path, quality=90)
-    return paths
 
 
 def _decode_all(paths: list[Path]) -> None:
@@ -66,7 +48,7 @@ def run() -> list[Result]:
     # decode does: OpenCV's own threads would give imgsim a second core.
     keep_freed_memory()
     cv2.setNumThreads(1)
-    paths = _photos()
+    paths = build(DATA, FILES, size=SIZE)
     _quality_all(paths[:2])  # imports and first-call costs out of the timing
     ours = fastest(lambda: _quality_all(paths), REPEAT) / len(paths)
     reference = fastest(lambda: _decode_all(paths), REPEAT) / len(paths)

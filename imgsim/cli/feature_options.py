@@ -8,14 +8,13 @@ all with :func:`with_feature_options` and reads them from its context.
 
 from __future__ import annotations
 
-import functools
-import inspect
 from collections.abc import Callable, Mapping
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from imgsim.cli.option_groups import Command, with_options
 from imgsim.defaults import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_BINS,
@@ -28,7 +27,6 @@ from imgsim.defaults import (
 if TYPE_CHECKING:
     from imgsim.features import FeatureParams
 
-Command = TypeVar("Command", bound=Callable[..., None])
 PANEL = "Feature options"
 MODEL_PANEL = "ONNX model options (features onnx:PATH[#OUTPUT])"
 
@@ -232,26 +230,9 @@ _FEATURE_OPTIONS: tuple[tuple[str, Any, Any], ...] = (
 
 def with_feature_options(command: Command) -> Command:
     """``command`` with every feature option among its parameters, after its own (the
-    ones it declares itself stay as declared): Typer parses them, messages word them as
-    their flags, and the command reads them from its context with :func:`feature_params`."""
-    signature = inspect.signature(command, eval_str=True)
-    added = [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=hint)
-        for name, hint, default in _FEATURE_OPTIONS
-        if name not in signature.parameters
-    ]
-    names = {parameter.name for parameter in added}
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        command(*args, **{key: value for key, value in kwargs.items() if key not in names})
-
-    parameters = [*signature.parameters.values(), *added]
-    wrapper.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
-    wrapper.__annotations__ = {p.name: p.annotation for p in parameters} | {
-        "return": signature.return_annotation
-    }
-    return wrapper  # type: ignore[return-value]
+    ones it declares itself stay as declared): the command reads them from its context
+    with :func:`feature_params`."""
+    return with_options(command, _FEATURE_OPTIONS)
 
 
 def feature_params(given: Mapping[str, Any]) -> FeatureParams:

@@ -8,23 +8,21 @@ with :func:`report_request`, and writes the reports after its rows with :func:`w
 
 from __future__ import annotations
 
-import functools
-import inspect
 import shlex
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from imgsim.cli.option_groups import Command, with_options
 from imgsim.defaults import DEFAULT_MAX_PIXELS
 
 if TYPE_CHECKING:
     from imgsim.reports import Report, RunInfo
     from imgsim.reports.runs import ReportRequest
 
-Command = TypeVar("Command", bound=Callable[..., None])
 PANEL = "Reports (written after the rows, with the same gate verdicts as the exit status)"
 DEFAULT_HTML_LIMIT = 500
 """As :data:`imgsim.reports.html.DEFAULT_LIMIT` (not imported: ``--help`` stays fast)."""
@@ -94,26 +92,9 @@ NAMES = frozenset(name for name, _, _ in _REPORT_OPTIONS)
 
 
 def with_report_options(command: Command) -> Command:
-    """``command`` with the report options among its parameters, after its own: Typer
-    parses them, messages word them as their flags, and the command reads them from its
-    context with :func:`report_request`."""
-    signature = inspect.signature(command, eval_str=True)
-    added = [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=hint)
-        for name, hint, default in _REPORT_OPTIONS
-        if name not in signature.parameters
-    ]
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        command(*args, **{key: value for key, value in kwargs.items() if key not in NAMES})
-
-    parameters = [*signature.parameters.values(), *added]
-    wrapper.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
-    wrapper.__annotations__ = {p.name: p.annotation for p in parameters} | {
-        "return": signature.return_annotation
-    }
-    return wrapper  # type: ignore[return-value]
+    """``command`` with the report options among its parameters, after its own: the
+    command reads them from its context with :func:`report_request`."""
+    return with_options(command, _REPORT_OPTIONS)
 
 
 def report_request(given: Mapping[str, Any]) -> ReportRequest:

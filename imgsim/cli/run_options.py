@@ -11,16 +11,13 @@ these flags.
 from __future__ import annotations
 
 import contextlib
-import functools
-import inspect
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
+from imgsim.cli.option_groups import Command, with_options
 from imgsim.errors import Argument, ArgumentError
 
-Command = TypeVar("Command", bound=Callable[..., None])
 PANEL = "Distributed run (Dask, pip install 'imgsim[dask]')"
 DEFAULT_CONNECT_TIMEOUT = 10.0
 
@@ -74,32 +71,19 @@ _RUN_OPTIONS: tuple[tuple[str, Any, Any], ...] = (
 
 def with_run_options(command: Command) -> Command:
     """``command`` with the run options among its parameters, its body run on the cluster
-    that ``--scheduler`` names (the options it does not declare are not passed to it).
+    that ``--scheduler`` names.
 
     Apply it under :func:`~imgsim.cli.common.handle_errors`, which turns an unreachable
     scheduler or a missing Dask into exit status 2 with the message."""
-    signature = inspect.signature(command, eval_str=True)
-    added = [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=hint)
-        for name, hint, default in _RUN_OPTIONS
-        if name not in signature.parameters
-    ]
-    names = {parameter.name for parameter in added}
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        scheduler = kwargs.get("scheduler")
-        ship_bytes = bool(kwargs.get("ship_bytes", False))
-        timeout = float(kwargs.get("connect_timeout", DEFAULT_CONNECT_TIMEOUT))
-        with _run_on(scheduler, ship_bytes=ship_bytes, connect_timeout=timeout):
-            command(*args, **{key: value for key, value in kwargs.items() if key not in names})
-
-    parameters = [*signature.parameters.values(), *added]
-    wrapper.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
-    wrapper.__annotations__ = {p.name: p.annotation for p in parameters} | {
-        "return": signature.return_annotation
-    }
-    return wrapper  # type: ignore[return-value]
+    return with_options(
+        command,
+        _RUN_OPTIONS,
+        around=lambda values: _run_on(
+            values.get("scheduler"),
+            ship_bytes=bool(values.get("ship_bytes", False)),
+            connect_timeout=float(values.get("connect_timeout", DEFAULT_CONNECT_TIMEOUT)),
+        ),
+    )
 
 
 def _run_on(
