@@ -12,7 +12,6 @@ process. Results are identical for any number of workers or chunk size.
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -293,6 +292,8 @@ def _extract_stream(
         yield from _merged(jobs, context, workers, idle, progress, store, keys, ship)
     finally:
         if context.store is not None:
+            from imgsim.store_connections import release_reader
+
             release_reader(context.store)
 
 
@@ -386,39 +387,16 @@ def record(store: FeatureStore, result: ImageResult, keys: dict[str, str]) -> No
     )
 
 
-_readers: dict[tuple[int, Path], StoreReader] = {}
-"""One read-only store connection per process (keyed by pid: a forked child must not
-use its parent's connection)."""
-
-
-def store_reader(path: Path) -> StoreReader:
-    """This process's read-only connection to the store at ``path`` (a new one when the
-    file there was deleted or replaced since, e.g. by ``imgsim cache clear``)."""
-    from imgsim.store import StoreReader
-
-    key = (os.getpid(), path)
-    reader = _readers.get(key)
-    if reader is None or reader.identity != StoreReader.identify(path):
-        if reader is not None:
-            reader.close()
-        reader = _readers[key] = StoreReader(path)
-    return reader
-
-
-def release_reader(path: Path) -> None:
-    """Close this process's reader of ``path`` (the last connection lets SQLite checkpoint
-    the write-ahead log into the database file)."""
-    reader = _readers.pop((os.getpid(), path), None)
-    if reader is not None:
-        reader.close()
-
-
 def _extract_chunk(items: list[_Item], context: _ChunkContext) -> list[ImageResult]:
     if context.prepared:
         from imgsim.features.onnx_feature import remember
 
         remember(context.prepared)
-    reader = store_reader(context.store) if context.store and context.read_store else None
+    reader = None
+    if context.store is not None and context.read_store:
+        from imgsim.store_connections import store_reader
+
+        reader = store_reader(context.store)
     stamped = context.store is not None
     return [
         extract_file(item, context.options, reader=reader, stamped=stamped)

@@ -26,8 +26,6 @@ from imgsim.engine import (
     feature_keys,
     feature_specs,
     record,
-    release_reader,
-    store_reader,
 )
 from imgsim.errors import BadImage, UsageError, Wording, message_of
 from imgsim.features import FeatureParams, check_params, get_feature
@@ -275,9 +273,15 @@ def _recorded(
             store.flush_if_due()
             yield result
     finally:
+        from imgsim.store_connections import release_reader
+
         release_reader(store.path)
 
 
 def _score_chunk(pairs: list[tuple[Path, Path]], context: _PairContext) -> list[PairResult]:
-    reader = store_reader(context.store) if context.store is not None else None
+    reader = None
+    if context.store is not None:
+        from imgsim.store_connections import store_reader
+
+        reader = store_reader(context.store)
     return [score_pair(a, b, context.options, reader) for a, b in pairs]

@@ -9,6 +9,7 @@ read-only connection. Both turn SQLite failures into "no store" instead of error
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
@@ -202,3 +203,28 @@ class StoreReader:
             return None
         stored = self.find(digest, keys) if digest is not None else None
         return (digest, stored) if digest is not None and stored is not None else None
+
+
+_readers: dict[tuple[int, Path], StoreReader] = {}
+"""One read-only store connection per process (keyed by pid: a forked child must not
+use its parent's connection)."""
+
+
+def store_reader(path: Path) -> StoreReader:
+    """This process's read-only connection to the store at ``path`` (a new one when the
+    file there was deleted or replaced since, e.g. by ``imgsim cache clear``)."""
+    key = (os.getpid(), path)
+    reader = _readers.get(key)
+    if reader is None or reader.identity != StoreReader.identify(path):
+        if reader is not None:
+            reader.close()
+        reader = _readers[key] = StoreReader(path)
+    return reader
+
+
+def release_reader(path: Path) -> None:
+    """Close this process's reader of ``path`` (the last connection lets SQLite checkpoint
+    the write-ahead log into the database file)."""
+    reader = _readers.pop((os.getpid(), path), None)
+    if reader is not None:
+        reader.close()
