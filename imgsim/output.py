@@ -37,7 +37,10 @@ class Format(str, Enum):
 
 
 _SUFFIX_FORMATS = {".csv": Format.csv, ".json": Format.json, ".jsonl": Format.jsonl}
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_PREFIXES = ("=", "@", "\t", "\r")
+_SIGNS = ("+", "-")
+_PLAIN = frozenset("+-_./\\ ,")
+"""Characters that, after a leading sign, leave a cell a number, a word or a path."""
 
 
 _GALLERY_SUFFIXES = (".npz", ".imgidx")
@@ -109,8 +112,20 @@ def _csv_cell(value: Any) -> str:
         return " ".join(map(repr, value))
     if not isinstance(value, str):
         return str(value)
-    # A leading = + - @ would make a spreadsheet evaluate the cell as a formula.
-    return "'" + value if value.startswith(_FORMULA_PREFIXES) else value
+    return "'" + value if is_formula(value) else value
+
+
+def is_formula(text: str) -> bool:
+    """Whether a spreadsheet would evaluate the cell ``text`` as a formula that could do
+    harm: one starting with ``=``, ``@``, a tab or a carriage return, or a sign followed
+    by more than a number, a word or a path can hold (``-2+3+cmd|' /C calc'!A0``).
+    Numbers (``-0.5``), flags (``--hash-size``) and paths (``-take2/cat.png``) are text
+    to leave as they are; the others get a leading ``'``, which spreadsheets hide."""
+    if text.startswith(_FORMULA_PREFIXES):
+        return True
+    if text.startswith(_SIGNS):
+        return not all(character.isalnum() or character in _PLAIN for character in text)
+    return False
 
 
 def json_value(value: Any) -> Any:

@@ -95,17 +95,19 @@ def _options(spec: FeatureSpec, params: FeatureParams) -> str:
 
 def _model_feature_row() -> dict[str, Any]:
     """The row of the features that the user's ONNX models compute."""
+    from imgsim.defaults import DEFAULT_BATCH_SIZE
     from imgsim.features import MODEL_FEATURE
     from imgsim.features.spec import ONNX_OPTIONS
 
-    flags = [f"--{name.replace('_', '-')}" for name in (*ONNX_OPTIONS, "batch_size")]
+    flags = ", ".join(f"--{name.replace('_', '-')}" for name in ONNX_OPTIONS)
     return {
         "name": MODEL_FEATURE,
         "type": "feature (vector, your ONNX model; pip install 'imgsim[onnx]')",
         "dim": "the output's",
         "direction": "default distance: cosine",
-        "options": ", ".join(flags) + " [default: the model's metadata imgsim.*, else RGB "
-        "0-1, NCHW, bicubic to its fixed input size]",
+        "options": "size, layout, range, mean, std and resize from the model's metadata "
+        f"imgsim.*, else its fixed input size, NCHW, 0-1, none, none, bicubic ({flags}); "
+        f"batch size {DEFAULT_BATCH_SIZE} (--batch-size)",
         "use_when": "the standard deep-feature FID/KID/precision/recall (InceptionV3, "
         "CLIP, DINOv2 exported with tools/export_onnx.py)",
         "description": "the model's output (the first, or OUTPUT) flattened, computed by "
