@@ -8,9 +8,10 @@ that cannot be listed), never dropped unseen.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import overload
 
 from imgsim.errors import UsageError
 
@@ -33,11 +34,57 @@ with these names are taken from folders anyway, so that each is reported as unre
 with its format, instead of vanishing from the count."""
 
 
+class PathList(Sequence[Path]):
+    """Paths found, kept as text and made :class:`~pathlib.Path` objects as they are read:
+    a ``Path`` holds about three times the memory of its text (at a million files, about
+    330 MB against 110 MB), and a run reads each one once or twice."""
+
+    __slots__ = ("_texts",)
+
+    def __init__(self, paths: Iterable[str | Path] = ()) -> None:
+        self._texts: list[str] = [os.fspath(path) for path in paths]
+
+    def append(self, path: str | Path) -> None:
+        self._texts.append(os.fspath(path))
+
+    def extend(self, paths: Iterable[str | Path]) -> None:
+        self._texts.extend(os.fspath(path) for path in paths)
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    @overload
+    def __getitem__(self, index: int) -> Path: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Path]: ...
+
+    def __getitem__(self, index: int | slice) -> Path | list[Path]:
+        if isinstance(index, slice):
+            return [Path(text) for text in self._texts[index]]
+        return Path(self._texts[index])
+
+    def __iter__(self) -> Iterator[Path]:
+        return map(Path, self._texts)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PathList):
+            return self._texts == other._texts
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"PathList({self._texts!r})"
+
+
 @dataclass(frozen=True)
 class Discovery:
     """The image files found under the inputs, and what was passed over."""
 
-    files: list[Path]
+    files: PathList
     ignored: int
     """Files that are not images by their name (``notes.txt``)."""
     unreadable_folders: list[tuple[Path, str]] = field(default_factory=list)
@@ -59,7 +106,7 @@ def discover(inputs: Sequence[str | Path]) -> Discovery:
     are taken by extension and returned sorted. Raises :class:`UsageError` for a
     path that does not exist.
     """
-    files: list[Path] = []
+    files = PathList()
     ignored = 0
     unreadable: list[tuple[Path, str]] = []
     for entry in inputs:
@@ -77,19 +124,19 @@ def discover(inputs: Sequence[str | Path]) -> Discovery:
 
 def walk_images(
     folder: Path, unreadable: list[tuple[Path, str]] | None = None
-) -> tuple[list[Path], int]:
-    """Image files below ``folder`` in sorted order, and the count of other files.
+) -> tuple[PathList, int]:
+    """Image files below ``folder`` in sorted order (by the names along each path: the
+    walk's own order, each folder's entries sorted by name), and the count of other files.
 
     Folders that cannot be listed are added to ``unreadable`` with the reason.
     """
-    found: list[Path] = []
+    found = PathList()
     ignored = 0
     for path in _walk_files(folder, set(), unreadable if unreadable is not None else []):
         if is_image_name(path):
             found.append(path)
         else:
             ignored += 1
-    found.sort(key=lambda p: p.relative_to(folder).parts)
     return found, ignored
 
 

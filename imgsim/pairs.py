@@ -124,7 +124,7 @@ def pair_inputs(a: Path, b: Path) -> Pairing:
     return Pairing([(a, b)])
 
 
-def _images_in(folder: Path, unreadable: list[tuple[Path, str]]) -> list[Path]:
+def _images_in(folder: Path, unreadable: list[tuple[Path, str]]) -> Sequence[Path]:
     images, ignored = walk_images(folder, unreadable)
     if not images:
         note = f" ({ignored} other files ignored)" if ignored else ""

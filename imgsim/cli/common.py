@@ -325,7 +325,7 @@ def unreadable_folders_note() -> str:
     return f", {plural(count, 'folder')} unreadable" if count else ""
 
 
-def discover_images(paths: list[Path]) -> list[Path]:
+def discover_images(paths: list[Path]) -> Sequence[Path]:
     from imgsim.discovery import discover
 
     found = discover(paths)

@@ -89,7 +89,7 @@ def features_of(
     return FeatureSet(names, np.stack(rows), failures)
 
 
-def find_images(inputs: Sequence[str | Path]) -> list[Path]:
+def find_images(inputs: Sequence[str | Path]) -> Sequence[Path]:
     """The image files of ``inputs`` (files and folders), or :class:`UsageError` if none."""
     from imgsim.discovery import discover
 
