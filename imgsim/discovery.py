@@ -48,7 +48,10 @@ class PathList(Sequence[Path]):
         self._texts.append(os.fspath(path))
 
     def extend(self, paths: Iterable[str | Path]) -> None:
-        self._texts.extend(os.fspath(path) for path in paths)
+        if isinstance(paths, PathList):  # the same texts, not a copy of each
+            self._texts.extend(paths._texts)
+        else:
+            self._texts.extend(os.fspath(path) for path in paths)
 
     def __len__(self) -> int:
         return len(self._texts)
