@@ -38,6 +38,7 @@ from imgsim.gallery import (
     new_meta,
     open_index,
 )
+from imgsim.output import atomic_text_file, umask_permissions
 
 if TYPE_CHECKING:
     from imgsim.features import FeatureParams, FeatureSpec
@@ -134,26 +135,15 @@ def _open_at(file: Path, committed: int) -> IO[bytes]:
 
 
 def _replace_meta(folder: Path, meta: Mapping[str, Any]) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{META}.", dir=folder)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as text:
-            _permit_as_umask(Path(temporary))
-            json.dump(meta, text, indent=1)
-            text.flush()
-            os.fsync(text.fileno())
-        os.replace(temporary, folder / META)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_text_file(folder / META) as text:
+        json.dump(meta, text, indent=1)
     _sync_folder(folder)
 
 
 def _permit_as_umask(path: Path) -> None:
-    """The permissions ``open`` and ``mkdir`` give (mkstemp and mkdtemp keep files
-    private to their owner): a gallery is shared as any other output file is."""
-    mask = os.umask(0)
-    os.umask(mask)
-    path.chmod((0o777 if path.is_dir() else 0o666) & ~mask)
+    """The permissions ``mkdir`` gives (mkdtemp keeps a folder private to its owner): a
+    gallery is shared as any other output file is."""
+    path.chmod(umask_permissions(folder=path.is_dir()))
 
 
 def _sync_folder(folder: Path) -> None:

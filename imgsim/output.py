@@ -219,7 +219,7 @@ def atomic_binary_file(path: Path) -> Iterator[IO[bytes]]:
     try:
         # mkstemp makes the file private (0600); a written file gets the permissions any
         # new file of the user gets (the umask's), as `>` would give it.
-        os.fchmod(handle, 0o666 & ~_umask())
+        os.fchmod(handle, umask_permissions())
         with os.fdopen(handle, "wb") as raw:
             yield raw
             raw.flush()
@@ -230,11 +230,13 @@ def atomic_binary_file(path: Path) -> Iterator[IO[bytes]]:
         raise
 
 
-def _umask() -> int:
-    """The process's umask (read by setting it, then set back)."""
+def umask_permissions(*, folder: bool = False) -> int:
+    """The permissions ``open`` (or, for a ``folder``, ``mkdir``) gives a new file: what
+    a file made by ``mkstemp`` (``mkdtemp``), which keeps it private, gets once written.
+    The umask is read by setting it, then set back."""
     mask = os.umask(0o022)
     os.umask(mask)
-    return mask
+    return (0o777 if folder else 0o666) & ~mask
 
 
 def write_npz(path: Path, arrays: Mapping[str, Any]) -> None:
