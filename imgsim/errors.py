@@ -71,6 +71,12 @@ def python_words(term: Term) -> str:
     return f"{term.name}={term.value}"
 
 
+def literal(text: object) -> str:
+    """``text`` (a path, a value) as literal text in a :class:`Wording` or
+    :class:`ArgumentError` template: its braces doubled, so that only ``{}`` is a term."""
+    return str(text).replace("{", "{{").replace("}", "}}")
+
+
 class Wording(str):
     """Text that names arguments or calls: a ``template`` with one ``{}`` per term.
 
@@ -112,7 +118,7 @@ class Wording(str):
                 templates.append(part.template)
                 terms.extend(part.terms)
             else:
-                templates.append(part.replace("{", "{{").replace("}", "}}"))
+                templates.append(literal(part))
         return cls("".join(templates), *terms)
 
     @classmethod

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from imgsim.errors import Argument, ArgumentError
+from imgsim.errors import Argument, ArgumentError, literal
 
 
 def _mean(values: Sequence[float]) -> float:
@@ -131,8 +131,7 @@ def _resolve(gate: Gate, computed: Sequence[str], run_values: Sequence[str]) -> 
 
 def _gate_error(text: str, problem: str) -> ArgumentError:
     """``gate 'ssim>=x': PROBLEM``, the gate as it was given (each interface words ``gate``)."""
-    escaped = problem.replace("{", "{{").replace("}", "}}")  # a template: only {} is the gate
-    return ArgumentError("{}: " + escaped, Argument("gate", repr(text)))
+    return ArgumentError("{}: " + literal(problem), Argument("gate", repr(text)))
 
 
 class ColumnValues:

@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from imgsim.defaults import DEFAULT_SEED
-from imgsim.errors import Argument, StatisticsMismatch, UsageError
+from imgsim.errors import Argument, StatisticsMismatch, UsageError, literal
 from imgsim.features import (
     DEFAULT_FEATURE,
     FeatureParams,
@@ -413,7 +413,7 @@ def _described(feature: str, values: Mapping[str, ParamValue]) -> tuple[str, lis
     and preprocessing, not options) the values as text."""
     if is_model_feature(feature):
         text = ", ".join(f"{name} {value}" for name, value in values.items())
-        return f"{feature} ({text})".replace("{", "{{").replace("}", "}}"), []
+        return literal(f"{feature} ({text})"), []
     arguments = [Argument(name, value) for name, value in values.items()]
     if not arguments:
         return feature, []

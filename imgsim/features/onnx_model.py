@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from imgsim.defaults import DEFAULT_BATCH_SIZE
-from imgsim.errors import Argument, ArgumentError, UsageError, Wording
+from imgsim.errors import Argument, ArgumentError, UsageError, Wording, literal
 from imgsim.features.onnx_prep import Layout, OnnxPreprocessing, ResizeFilter, resolve
 
 INSTALL = "pip install 'imgsim[onnx]'"
@@ -258,7 +258,7 @@ def _fit_to_input(
         other = "NHWC" if preprocessing.layout == "NCHW" else "NCHW"
         raise UsageError(
             Wording(
-                f"{_escape(path)}: input shape {_shape_text(shape)} has {channels} channels in "
+                f"{literal(path)}: input shape {_shape_text(shape)} has {channels} channels in "
                 f"layout {preprocessing.layout}, not 3 (RGB); if the model is {other}, pass {{}}",
                 Argument("layout", other),
             )
@@ -269,7 +269,7 @@ def _fit_to_input(
         if fixed is None:
             raise UsageError(
                 Wording(
-                    f"{_escape(path)}: input shape {_shape_text(shape)} has a dynamic height or "
+                    f"{literal(path)}: input shape {_shape_text(shape)} has a dynamic height or "
                     "width; pass the input size ({}) or set the metadata property imgsim.size",
                     Argument("size", "(height, width)"),
                 )
@@ -279,7 +279,7 @@ def _fit_to_input(
         if _fixed(dim) not in (None, given):
             raise UsageError(
                 Wording(
-                    f"{_escape(path)}: input shape {_shape_text(shape)} fixes the size, "
+                    f"{literal(path)}: input shape {_shape_text(shape)} fixes the size, "
                     "which {} contradicts",
                     Argument("size", preprocessing.size),
                 )
@@ -302,8 +302,3 @@ def _first_line(error: Exception) -> str:
     """The first line of ``error``'s message (onnxruntime's messages can go on for pages)."""
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
-
-
-def _escape(path: Path) -> str:
-    """``path`` as literal text in a :class:`Wording` template."""
-    return str(path).replace("{", "{{").replace("}", "}}")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from imgsim.errors import Call, UsageError, Wording
+from imgsim.errors import Call, UsageError, Wording, literal
 from imgsim.jobs.outcome import Outcome
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def score_set(
             either = " or a statistics file (from {})" if role == "reference" else ""
             raise UsageError(
                 Wording(
-                    f"{_escaped(path)} is a gallery index (from {{}}), which {{}} reads; "
+                    f"{literal(path)} is a gallery index (from {{}}), which {{}} reads; "
                     f"the {role} set must be an image folder{either}",
                     Call("write_gallery", "imgsim.extract_gallery"),
                     Call("read_gallery", "imgsim.nearest"),
@@ -119,8 +119,3 @@ def diversity_of(
     verdicts = check_rows(gates, [row], DIVERSITY_SCORES)
     columns = ["path", "feature", "distance", "threshold", *DIVERSITY_SCORES]
     return Outcome([row], columns, DIVERSITY_SCORES, verdicts)
-
-
-def _escaped(path: Path) -> str:
-    """``path`` as literal text in a :class:`Wording` template."""
-    return str(path).replace("{", "{{").replace("}", "}}")
